@@ -1,0 +1,134 @@
+// The dataset store: an upload becomes a dataset row plus its transaction rows in ONE database
+// transaction, so a failed or killed upload leaves nothing behind and a reader never sees a
+// half-loaded dataset. Uploads are deduplicated by the sha256 of their bytes.
+import { randomUUID } from 'node:crypto'
+import type { Database } from '../db/database.ts'
+import { HttpProblem } from '../errors.ts'
+import type { UploadReader } from '../ingest/upload.ts'
+import { createSummary } from '../ingest/summary.ts'
+import { TRANSACTION_COLUMNS, createRowEncoder } from './copy-csv.ts'
+import type { Dataset as DatasetRow } from '../generated/prisma/client.ts'
+
+export const MAX_REJECTIONS_KEPT = 100
+
+export interface DatasetView {
+  id: string
+  name: string
+  sha256: string
+  format: string
+  status: 'ready'
+  bytes: number
+  rows: { read: number; accepted: number; rejected: number }
+  rejections: { line: number; reason: string }[]
+  customers: number
+  invoices: number
+  countries: number
+  dateRange: { from: string | null; to: string | null }
+  createdAt: string
+}
+
+const localTime = (d: Date | null) => (d === null ? null : d.toISOString().slice(0, 19))
+
+export function toView(row: DatasetRow): DatasetView {
+  return {
+    id: row.id,
+    name: row.name,
+    sha256: row.sha256,
+    format: row.format,
+    status: 'ready',
+    bytes: Number(row.bytes),
+    rows: { read: row.rowsRead, accepted: row.rowsAccepted, rejected: row.rowsRejected },
+    rejections: row.rejections as DatasetView['rejections'],
+    customers: row.customers,
+    invoices: row.invoices,
+    countries: row.countries,
+    dateRange: { from: localTime(row.dateFrom), to: localTime(row.dateTo) },
+    createdAt: row.createdAt.toISOString(),
+  }
+}
+
+class AlreadyStored extends Error {
+  constructor(readonly id: string) {
+    super('already stored')
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505'
+}
+
+export interface StoreResult {
+  dataset: DatasetView
+  created: boolean
+}
+
+export async function storeUpload(db: Database, reader: UploadReader, name: string | undefined): Promise<StoreResult> {
+  const id = randomUUID()
+  try {
+    await db.transaction(async (tx) => {
+      // The rows reference the dataset, so its row comes first; its sha256 is only known at the end.
+      await tx.query(
+        `INSERT INTO datasets (id, name, sha256, format, bytes, rows_read, rows_accepted, rows_rejected, rejections, customers, invoices, countries)
+         VALUES ($1, $2, $3, '', 0, 0, 0, 0, '[]', 0, 0, 0)`,
+        [id, name ?? 'upload', `pending:${id}`],
+      )
+      const summary = createSummary()
+      const rejections: DatasetView['rejections'] = []
+      let rejected = 0
+      const encode = createRowEncoder(id)
+      async function* csv() {
+        for await (const batch of reader.batches) {
+          summary.add(batch.rows)
+          rejected += batch.rejections.length
+          for (const r of batch.rejections) if (rejections.length < MAX_REJECTIONS_KEPT) rejections.push(r)
+          if (batch.rows.length > 0) yield encode(batch.rows)
+        }
+      }
+      await tx.copyCsv('transactions', TRANSACTION_COLUMNS, csv())
+
+      const s = summary.result()
+      if (s.rowsAccepted === 0) {
+        throw new HttpProblem(422, 'No valid rows', `none of the ${rejected} data rows could be read; the first reasons are listed in errors`,
+          rejections.slice(0, 20).map((r) => ({ path: `line ${r.line}`, message: r.reason })))
+      }
+      const { sha256, bytes, format } = reader.result()
+      const existing = await tx.query<{ id: string }>('SELECT id FROM datasets WHERE sha256 = $1', [sha256])
+      if (existing[0]) throw new AlreadyStored(existing[0].id)
+      await tx.query(
+        `UPDATE datasets SET name = $2, sha256 = $3, format = $4, bytes = $5, rows_read = $6, rows_accepted = $7, rows_rejected = $8,
+           rejections = $9, customers = $10, invoices = $11, countries = $12,
+           date_from = to_timestamp($13::float8 / 1000) AT TIME ZONE 'UTC', date_to = to_timestamp($14::float8 / 1000) AT TIME ZONE 'UTC'
+         WHERE id = $1`,
+        [id, name ?? `upload-${sha256.slice(0, 12)}`, sha256, format, bytes, s.rowsAccepted + rejected, s.rowsAccepted, rejected,
+          JSON.stringify(rejections), s.customers, s.invoices, s.countries, s.dateFrom, s.dateTo],
+      )
+    })
+  } catch (err) {
+    if (err instanceof AlreadyStored) return { dataset: await getDataset(db, err.id), created: false }
+    if (isUniqueViolation(err)) {
+      // Another upload of the same bytes committed while this one was loading.
+      const { sha256 } = reader.result()
+      const other = await db.prisma.dataset.findUnique({ where: { sha256 } })
+      if (other) return { dataset: toView(other), created: false }
+    }
+    throw err
+  }
+  return { dataset: await getDataset(db, id), created: true }
+}
+
+export async function getDataset(db: Database, id: string): Promise<DatasetView> {
+  const row = await db.prisma.dataset.findUnique({ where: { id } })
+  if (!row) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
+  return toView(row)
+}
+
+export async function listDatasets(db: Database): Promise<DatasetView[]> {
+  const rows = await db.prisma.dataset.findMany({ orderBy: { createdAt: 'desc' } })
+  return rows.map(toView)
+}
+
+export async function deleteDataset(db: Database, id: string): Promise<void> {
+  // Cascades to the transaction rows.
+  const { count } = await db.prisma.dataset.deleteMany({ where: { id } })
+  if (count === 0) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
+}

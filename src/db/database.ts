@@ -1,0 +1,148 @@
+// One database handle for the whole service, on either backend: real Postgres through a pg
+// pool, or embedded Postgres (PGlite) in a local folder. Both expose the same SQL surface (plus
+// Prisma Client on top), so every query and migration is shared; only bulk copy differs.
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { PGlite, type Transaction as PGliteTx } from '@electric-sql/pglite'
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import { from as copyFromStdin } from 'pg-copy-streams'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import { PrismaClient } from '../generated/prisma/client.ts'
+
+export interface SqlTx {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>
+  /** Several statements at once, no parameters (migrations). */
+  exec(sql: string): Promise<void>
+  /** Bulk-loads CSV text (already escaped, one record per line) into `table (columns)`. */
+  copyCsv(table: string, columns: readonly string[], csv: AsyncIterable<string>): Promise<void>
+}
+
+export interface SqlRunner extends Omit<SqlTx, 'copyCsv'> {
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>
+}
+
+export interface Database extends SqlRunner {
+  readonly kind: 'postgres' | 'pglite'
+  readonly prisma: PrismaClient
+  close(): Promise<void>
+}
+
+function copySql(table: string, columns: readonly string[], source: string): string {
+  return `COPY ${table} (${columns.map((c) => `"${c}"`).join(', ')}) FROM ${source} WITH (FORMAT csv)`
+}
+
+// ---------------------------------------------------------------- real Postgres
+
+function pgTx(client: pg.PoolClient): SqlTx {
+  return {
+    async query(text, params) {
+      return (await client.query(text, params)).rows
+    },
+    async exec(sql) {
+      await client.query(sql)
+    },
+    async copyCsv(table, columns, csv) {
+      await pipeline(Readable.from(csv), client.query(copyFromStdin(copySql(table, columns, 'STDIN'))))
+    },
+  }
+}
+
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // An idle client whose server went away emits 'error'; without a listener it would crash the process.
+  pool.on('error', () => {})
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  return {
+    kind: 'postgres',
+    prisma,
+    async query(text, params) {
+      return (await pool.query(text, params)).rows
+    },
+    async exec(sql) {
+      await pool.query(sql)
+    },
+    async transaction(fn) {
+      const client = await pool.connect()
+      let broken = false
+      try {
+        await client.query('BEGIN')
+        const result = await fn(pgTx(client))
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK')
+        } catch {
+          broken = true
+        }
+        throw err
+      } finally {
+        client.release(broken)
+      }
+    },
+    async close() {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+// ---------------------------------------------------------------- embedded PGlite
+
+// PGlite copies from an in-memory blob, so large loads go in slices of this size.
+const PGLITE_COPY_SLICE = 8 * 1024 * 1024
+
+function pgliteTx(tx: PGliteTx | PGlite): SqlTx {
+  return {
+    async query(text, params) {
+      return (await tx.query(text, params)).rows as never[]
+    },
+    async exec(sql) {
+      await tx.exec(sql)
+    },
+    async copyCsv(table, columns, csv) {
+      const sql = copySql(table, columns, `'/dev/blob'`)
+      let parts: string[] = []
+      let size = 0
+      const flush = async () => {
+        if (size === 0) return
+        await tx.query(sql, [], { blob: new Blob(parts) })
+        parts = []
+        size = 0
+      }
+      for await (const chunk of csv) {
+        parts.push(chunk)
+        size += chunk.length
+        if (size >= PGLITE_COPY_SLICE) await flush()
+      }
+      await flush()
+    },
+  }
+}
+
+export async function openPglite(dataDir: string): Promise<Database> {
+  const dir = path.join(dataDir, 'pglite')
+  // PGlite does not create the parent folders of its data directory.
+  await mkdir(dataDir, { recursive: true })
+  const lite = await PGlite.create(dir)
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
+  const direct = pgliteTx(lite)
+  return {
+    kind: 'pglite',
+    prisma,
+    query: direct.query,
+    exec: direct.exec,
+    transaction: (fn) => lite.transaction((tx) => fn(pgliteTx(tx))),
+    async close() {
+      await prisma.$disconnect()
+      await lite.close()
+    },
+  }
+}
+
+export function openDatabase(opts: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir)
+}

@@ -1,0 +1,29 @@
+// The OpenAPI document is generated from the route schemas; /openapi.json serves it and /docs
+// shows it in Swagger UI. openapi/openapi.json is the committed copy (npm run openapi).
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Problem } from '../schemas/problem.ts'
+import { Dataset } from '../schemas/datasets.ts'
+
+export default fp(async function docs(app: FastifyInstance) {
+  app.addSchema(Problem)
+  app.addSchema(Dataset)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Retail Segments',
+        version: '0.1.0',
+        description: 'Customer segments from a retailer\'s transaction log: upload transactions, train, predict, export segments.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+})

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { pendingMigrations } from '../db/migrate.ts'
+import { HttpProblem } from '../errors.ts'
+import { problems } from '../schemas/problem.ts'
+
+const Status = Type.Object({ status: Type.Literal('ok'), checks: Type.Optional(Type.Record(Type.String(), Type.String())) })
+
+export default async function health(app: FastifyInstance) {
+  app.get('/health/live', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
+    status: 'ok' as const,
+  }))
+
+  app.get(
+    '/health/ready',
+    { schema: { tags: ['operations'], summary: 'Database reachable and migrated', response: { 200: Status, ...problems(503) } } },
+    async () => {
+      try {
+        await app.db.query('SELECT 1')
+      } catch {
+        throw new HttpProblem(503, 'Service Unavailable', 'the database does not answer')
+      }
+      const pending = await pendingMigrations(app.db)
+      if (pending.length > 0) throw new HttpProblem(503, 'Service Unavailable', `migrations not applied: ${pending.join(', ')}`)
+      return { status: 'ok' as const, checks: { database: app.db.kind, migrations: 'applied' } }
+    },
+  )
+}
