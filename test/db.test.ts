@@ -42,6 +42,27 @@ t.test(`migrations and every Prisma model on ${backend}`, async (t) => {
   await db.prisma.dataset.delete({ where: { id } })
   t.equal(await db.prisma.transaction.count(), 0, 'deleting a dataset cascades to its transactions')
 
+  const job = await db.prisma.job.create({
+    data: { id: '00000000-0000-4000-8000-000000000002', params: { recipe: 'default' }, paramsKey: 'k', idempotencyKey: 'idem-1', log: [{ at: 'x', level: 'info', message: 'queued' }] },
+  })
+  t.match(job, { status: 'queued', attempts: 0, maxAttempts: 3, progress: 0, cancelRequested: false })
+  await t.rejects(db.prisma.job.create({ data: { id: '00000000-0000-4000-8000-000000000003', params: {}, paramsKey: 'k', idempotencyKey: 'idem-1' } }), 'idempotency keys are unique')
+  const model = await db.prisma.modelVersion.create({
+    data: {
+      recipe: 'default', recipeVersion: 1, params: {}, datasets: [], k: 3, customers: 2, metrics: { silhouette: 0.3 }, cleaning: {}, report: {}, bundle: { formatVersion: 1 }, jobId: job.id,
+      assignments: { create: [{ customerId: '12346', segment: 2, distances: [1.5, 0.25, 3], features: [325, 2, 0], products: ['23166'] }] },
+    },
+  })
+  t.ok(model.version >= 1, 'versions are numbered by the database')
+  await db.prisma.activeModel.create({ data: { version: model.version } })
+  await db.prisma.activation.create({ data: { from: null, to: model.version, reason: 'first model', actor: 'test' } })
+  t.equal((await db.prisma.activeModel.findUniqueOrThrow({ where: { id: 1 } })).version, model.version)
+  t.match(await db.prisma.activation.findFirstOrThrow(), { from: null, to: model.version, actor: 'test' })
+  const a = await db.prisma.assignment.findUniqueOrThrow({ where: { version_customerId: { version: model.version, customerId: '12346' } } })
+  t.same({ distances: a.distances, features: a.features, products: a.products, outlier: a.outlier }, { distances: [1.5, 0.25, 3], features: [325, 2, 0], products: ['23166'], outlier: false }, 'arrays round-trip')
+  await db.prisma.modelVersion.delete({ where: { version: model.version } })
+  t.equal(await db.prisma.assignment.count(), 0, 'assignments go with their version')
+
   const changed = all.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m))
   await t.rejects(migrate(db, changed), /was changed after it was applied/, 'an edited, applied migration is refused')
 })

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { PGlite, type Transaction as PGliteTx } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
-import { from as copyFromStdin } from 'pg-copy-streams'
+import { from as copyFromStdin, to as copyToStdout } from 'pg-copy-streams'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
 
@@ -22,6 +22,11 @@ export interface SqlTx {
 
 export interface SqlRunner extends Omit<SqlTx, 'copyCsv'> {
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>
+  /**
+   * Streams the result of a SELECT in Postgres' COPY text format (tab-separated, `\N` = NULL,
+   * backslash escapes), without building row objects.
+   */
+  copyOut(select: string): AsyncIterable<Buffer>
 }
 
 export interface Database extends SqlRunner {
@@ -63,6 +68,18 @@ export async function openPostgres(url: string): Promise<Database> {
     },
     async exec(sql) {
       await pool.query(sql)
+    },
+    async *copyOut(select) {
+      const client = await pool.connect()
+      let broken = false
+      try {
+        for await (const chunk of client.query(copyToStdout(`COPY (${select}) TO STDOUT`))) yield chunk as Buffer
+      } catch (err) {
+        broken = true
+        throw err
+      } finally {
+        client.release(broken)
+      }
     },
     async transaction(fn) {
       const client = await pool.connect()
@@ -136,6 +153,11 @@ export async function openPglite(dataDir: string): Promise<Database> {
     query: direct.query,
     exec: direct.exec,
     transaction: (fn) => lite.transaction((tx) => fn(pgliteTx(tx))),
+    async *copyOut(select) {
+      // PGlite copies out into one in-memory blob: fine for the embedded, laptop-sized case.
+      const res = await lite.query(`COPY (${select}) TO '/dev/blob'`)
+      if (res.blob) yield Buffer.from(await res.blob.arrayBuffer())
+    },
     async close() {
       await prisma.$disconnect()
       await lite.close()

@@ -1,0 +1,60 @@
+// Reads stored transactions back for training, in the order the pipeline consumes them: grouped
+// by customer, in file order within a customer (datasets in the order given). Rows arrive as
+// COPY text and are parsed in batches, so no result set of row objects is ever materialised.
+import type { Database } from '../db/database.ts'
+import type { Transaction } from '../pipeline/types.ts'
+
+const BATCH = 8192
+
+function unescape(field: string): string {
+  if (!field.includes('\\')) return field
+  return field.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c === 'b' ? '\b' : c === 'f' ? '\f' : c === 'v' ? '\v' : c))
+}
+
+const text = (field: string): string | null => (field === '\\N' ? null : unescape(field))
+
+/** Parses one COPY text line of the SELECT below. */
+function parseLine(line: string): Transaction {
+  const f = line.split('\t')
+  return {
+    invoiceNo: unescape(f[0] as string),
+    stockCode: unescape(f[1] as string),
+    description: text(f[2] as string),
+    quantity: Number(f[3]),
+    invoiceDate: Number(f[4]) * 1000,
+    unitPrice: Number(f[5]),
+    customerId: text(f[6] as string),
+    country: text(f[7] as string),
+  }
+}
+
+export function transactionsSelect(datasetIds: readonly string[]): string {
+  for (const id of datasetIds) if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`not a dataset id: ${id}`)
+  const ids = `ARRAY[${datasetIds.map((id) => `'${id}'::uuid`).join(',')}]`
+  return `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
+    FROM transactions WHERE dataset_id = ANY(${ids})
+    ORDER BY customer_id NULLS LAST, array_position(${ids}, dataset_id), line`
+}
+
+/** The transactions of the given datasets as batches, grouped by customer (guests last). */
+export async function* readTransactions(db: Database, datasetIds: readonly string[]): AsyncIterable<Transaction[]> {
+  const decoder = new TextDecoder()
+  let rest = ''
+  let batch: Transaction[] = []
+  for await (const chunk of db.copyOut(transactionsSelect(datasetIds))) {
+    const textChunk = rest + decoder.decode(chunk, { stream: true })
+    let start = 0
+    let nl: number
+    while ((nl = textChunk.indexOf('\n', start)) >= 0) {
+      batch.push(parseLine(textChunk.slice(start, nl)))
+      start = nl + 1
+      if (batch.length === BATCH) {
+        yield batch
+        batch = []
+      }
+    }
+    rest = textChunk.slice(start)
+  }
+  if (rest.length > 0) batch.push(parseLine(rest))
+  if (batch.length > 0) yield batch
+}
