@@ -23,6 +23,7 @@ const TITLES: Record<number, string> = {
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
   const body: Record<string, unknown> = { type: problem.type, title: problem.title, status: problem.status, detail: problem.detail }
   if (problem.errors) body.errors = problem.errors
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer')
   return reply.code(problem.status).type('application/problem+json').send(body)
 }
 

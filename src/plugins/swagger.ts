@@ -6,10 +6,12 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Problem } from '../schemas/problem.ts'
 import { Dataset } from '../schemas/datasets.ts'
+import { JobSchema } from '../schemas/jobs.ts'
 
 export default fp(async function docs(app: FastifyInstance) {
   app.addSchema(Problem)
   app.addSchema(Dataset)
+  app.addSchema(JobSchema)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

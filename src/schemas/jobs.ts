@@ -1,0 +1,52 @@
+import { Type, type Static } from 'typebox'
+
+export const TrainBody = Type.Object(
+  {
+    datasetIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 100, description: 'Default: every dataset' })),
+    recipe: Type.Optional(Type.Union([Type.Literal('default'), Type.Literal('seed')], { default: 'default' })),
+    k: Type.Optional(Type.Union([Type.Integer({ minimum: 2, maximum: 20 }), Type.Literal('auto')], { default: 'auto' })),
+    kRange: Type.Optional(Type.Array(Type.Integer({ minimum: 2, maximum: 20 }), { minItems: 2, maxItems: 2, description: '[min, max] for k = "auto"' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    activate: Type.Optional(
+      Type.Union([Type.Literal('if-better'), Type.Literal('always'), Type.Literal('never')], {
+        default: 'if-better',
+        description: 'if-better: activate when the new model beats the active one by the rule in the README',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type TrainBody = Static<typeof TrainBody>
+
+/** The params a job runs with: every default resolved, so equal requests give equal jobs. */
+export interface TrainParams {
+  datasetIds: string[]
+  recipe: 'default' | 'seed'
+  k: number | 'auto'
+  kRange: [number, number]
+  seed: number
+  activate: 'if-better' | 'always' | 'never'
+}
+
+const LogLine = Type.Object({ at: Type.String(), level: Type.String(), message: Type.String() })
+
+export const JobSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    status: Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+    stage: Type.Union([Type.String(), Type.Null()]),
+    progress: Type.Number({ minimum: 0, maximum: 1 }),
+    attempts: Type.Integer(),
+    maxAttempts: Type.Integer(),
+    params: Type.Unknown(),
+    error: Type.Union([Type.String(), Type.Null()]),
+    modelVersion: Type.Union([Type.Integer(), Type.Null()]),
+    log: Type.Array(LogLine),
+    createdAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'Job' },
+)
+
+export const JobParams = Type.Object({ id: Type.String() })
