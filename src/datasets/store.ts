@@ -116,8 +116,10 @@ export async function storeUpload(db: Database, reader: UploadReader, name: stri
   return { dataset: await getDataset(db, id), created: true }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export async function getDataset(db: Database, id: string): Promise<DatasetView> {
-  const row = await db.prisma.dataset.findUnique({ where: { id } })
+  const row = UUID.test(id) ? await db.prisma.dataset.findUnique({ where: { id } }) : null
   if (!row) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
   return toView(row)
 }
@@ -129,6 +131,6 @@ export async function listDatasets(db: Database): Promise<DatasetView[]> {
 
 export async function deleteDataset(db: Database, id: string): Promise<void> {
   // Cascades to the transaction rows.
-  const { count } = await db.prisma.dataset.deleteMany({ where: { id } })
+  const { count } = UUID.test(id) ? await db.prisma.dataset.deleteMany({ where: { id } }) : { count: 0 }
   if (count === 0) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
 }

@@ -27,6 +27,7 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
     scope.post<{ Querystring: Static<typeof UploadQuery> }>(
       '/datasets',
       {
+        config: { role: 'admin' },
         schema: {
           tags,
           summary: 'Upload a transaction file (CSV, gzipped CSV or xlsx; raw body or multipart field "file")',
@@ -84,7 +85,7 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
 
   app.delete<{ Params: Static<typeof DatasetParams> }>(
     '/datasets/:id',
-    { schema: { tags, summary: 'Delete a dataset and its transactions', params: DatasetParams, response: { 204: Type.Null(), ...problems(404) } } },
+    { config: { role: 'admin' }, schema: { tags, summary: 'Delete a dataset and its transactions', params: DatasetParams, response: { 204: Type.Null(), ...problems(404) } } },
     async (request, reply) => {
       await deleteDataset(app.db, request.params.id)
       return reply.code(204).send()
