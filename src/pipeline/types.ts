@@ -60,3 +60,78 @@ export interface FeatureTable {
   /** Epoch ms (UTC wall clock) of the latest cleaned invoice day: "today" for recency. */
   referenceDate: number
 }
+
+// ---------------------------------------------------------------------------------------------
+// Added with the feature recipes, profiles, names and recommendations.
+
+/** What a recipe column means and how it is meant to be used downstream. */
+export interface FeatureSpec {
+  name: string
+  /** The exact definition, one or two sentences. */
+  description: string
+  /** 'model': a clustering input; 'profile': reported in segment profiles, kept out of distances. */
+  role: 'model' | 'profile'
+  /**
+   * Shape hint for transforms: 'heavy-tailed' counts and money (signed log1p is appropriate),
+   * 'bounded' days and rates, 'binary' flags, 'cyclic' clock values (see `period`).
+   */
+  kind: 'heavy-tailed' | 'bounded' | 'binary' | 'cyclic'
+  /** For 'cyclic' features: the period (24 for hours, 7 for weekdays). */
+  period?: number
+}
+
+/** What each customer bought, for recommendations. Rows align with the feature tables' rows. */
+export interface Baskets {
+  customerIds: string[]
+  /** Every stock code of the cleaned data; a product is an index into this array. */
+  stockCodes: string[]
+  /** Per product, its most frequent cleaned (upper-cased) description; ties to the smaller string. */
+  descriptions: string[]
+  /**
+   * CSR layout: the distinct products customer c bought on non-cancelled lines are
+   * `items[offsets[c] .. offsets[c + 1])`, in ascending product index. `offsets.length` is
+   * `customerIds.length + 1`.
+   */
+  offsets: Int32Array
+  items: Int32Array
+}
+
+/** Summary of one feature over a group of customers (quantiles: numpy's default, linear). */
+export interface FeatureStats {
+  mean: number
+  median: number
+  p25: number
+  p75: number
+}
+
+export interface SegmentProfile {
+  segment: number
+  size: number
+  /** size / number of customers in the table. */
+  share: number
+  profile: Record<string, FeatureStats>
+}
+
+export interface SegmentProfiles {
+  features: string[]
+  /** Every customer of the table (segment -1). */
+  population: SegmentProfile
+  /** Indexed by segment id. */
+  segments: SegmentProfile[]
+}
+
+export interface SegmentName {
+  segment: number
+  name: string
+  description: string
+}
+
+export interface Recommendation {
+  stockCode: string
+  description: string
+}
+
+export interface ProductRank extends Recommendation {
+  /** Distinct customers of the segment who bought it (non-cancelled lines). */
+  buyers: number
+}
