@@ -2,15 +2,25 @@
 // the tests (through inject and by listening for real).
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
+import type { WorkerOptions } from './jobs/worker.ts'
+import authPlugin from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin from './plugins/errors.ts'
+import modelsPlugin from './plugins/models.ts'
 import swaggerPlugin from './plugins/swagger.ts'
+import workerPlugin from './plugins/worker.ts'
 import datasetRoutes from './routes/datasets.ts'
 import healthRoutes from './routes/health.ts'
+import jobRoutes from './routes/jobs.ts'
+import modelRoutes from './routes/models.ts'
+import predictRoutes from './routes/predict.ts'
+import segmentRoutes from './routes/segments.ts'
 
 export interface BuildOptions {
   /** pino options or false; defaults to JSON logs at config.logLevel. */
   logger?: boolean | { level: string }
+  /** Inline worker tuning (tests shorten its polling). */
+  worker?: WorkerOptions
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -19,12 +29,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Upload bodies are streamed and metered by their own route; JSON bodies stay small.
     bodyLimit: 10 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
+    // A first start creates the embedded database, which can take longer than Fastify's 10 s.
+    pluginTimeout: 120_000,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   })
   await app.register(errorsPlugin)
   await app.register(swaggerPlugin)
+  await app.register(authPlugin, { config })
   await app.register(dbPlugin, { config })
+  await app.register(modelsPlugin)
+  await app.register(workerPlugin, { config, worker: options.worker })
   await app.register(healthRoutes)
   await app.register(datasetRoutes, { config })
+  await app.register(jobRoutes)
+  await app.register(modelRoutes)
+  await app.register(predictRoutes)
+  await app.register(segmentRoutes)
   return app
 }

@@ -32,6 +32,11 @@ export interface SqlRunner extends Omit<SqlTx, 'copyCsv'> {
 export interface Database extends SqlRunner {
   readonly kind: 'postgres' | 'pglite'
   readonly prisma: PrismaClient
+  /**
+   * Calls `fn` on each NOTIFY on `channel`; resolves to an unsubscribe function. On Postgres a
+   * dedicated connection listens (and reconnects); PGlite delivers its own notifications.
+   */
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -100,6 +105,26 @@ export async function openPostgres(url: string): Promise<Database> {
         client.release(broken)
       }
     },
+    async listen(channel, fn) {
+      let client: pg.Client | undefined
+      let stopped = false
+      const connect = async () => {
+        const c = new pg.Client({ connectionString: url })
+        c.on('notification', (n) => { if (n.channel === channel) fn(n.payload ?? '') })
+        c.on('error', () => {
+          // Reconnect after the server went away; polling covers the gap.
+          if (!stopped) setTimeout(() => { connect().catch(() => {}) }, 1000).unref()
+        })
+        await c.connect()
+        await c.query(`LISTEN "${channel.replaceAll('"', '')}"`)
+        client = c
+      }
+      await connect()
+      return async () => {
+        stopped = true
+        await client?.end().catch(() => {})
+      }
+    },
     async close() {
       await prisma.$disconnect()
       await pool.end()
@@ -157,6 +182,9 @@ export async function openPglite(dataDir: string): Promise<Database> {
       // PGlite copies out into one in-memory blob: fine for the embedded, laptop-sized case.
       const res = await lite.query(`COPY (${select}) TO '/dev/blob'`)
       if (res.blob) yield Buffer.from(await res.blob.arrayBuffer())
+    },
+    async listen(channel, fn) {
+      return lite.listen(channel, fn)
     },
     async close() {
       await prisma.$disconnect()

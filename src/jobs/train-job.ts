@@ -1,0 +1,37 @@
+// The training job: the params of POST /train → a new model version (and, by the activation
+// policy, a new active model). Stage boundaries are where a cancel takes effect.
+import type { Database } from '../db/database.ts'
+import { activeVersion } from '../registry/models.ts'
+import { loadBundle, saveModel } from '../registry/save.ts'
+import type { TrainParams } from '../schemas/jobs.ts'
+import { TooLittleData, trainFromDatasets } from '../training/train.ts'
+import { PermanentJobError, type JobHandler } from './worker.ts'
+
+export function trainingJob(db: Database): JobHandler {
+  return async (raw, ctx) => {
+    const params = raw as TrainParams
+    await ctx.stage('loading', 0.05)
+    const datasets = await db.prisma.dataset.findMany({ where: { id: { in: params.datasetIds } }, select: { id: true, sha256: true, name: true } })
+    const gone = params.datasetIds.filter((id) => !datasets.some((d) => d.id === id))
+    if (gone.length > 0) throw new PermanentJobError(`dataset ${gone.join(', ')} no longer exists`)
+    const ordered = params.datasetIds.map((id) => datasets.find((d) => d.id === id)!)
+
+    const active = await activeVersion(db)
+    const previous = active === null ? undefined : ((await loadBundle(db, active)) ?? undefined)
+    let training
+    try {
+      training = await trainFromDatasets(db, params.datasetIds, params, previous, ctx.stage)
+    } catch (err) {
+      if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
+      throw err
+    }
+    const { report } = training.result
+    await ctx.log('info', `k = ${report.k} (${report.kSelection}); silhouette ${report.metrics.silhouette.toFixed(4)}, log-RFM silhouette ${report.metrics.logRfmSilhouette?.toFixed(4)}, stability ${report.metrics.stability.toFixed(3)}`)
+    await ctx.stage('saving', 0.9)
+    const saved = await saveModel(db, { training, params, datasets: ordered, jobId: ctx.jobId, activate: params.activate, actor: `job ${ctx.jobId}` })
+    return {
+      modelVersion: saved.version,
+      message: `model version ${saved.version} ${saved.activated ? 'activated' : 'not activated'}: ${saved.why}`,
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// Stores a trained model as a new immutable version, with every customer's assignment, and
+// applies the activation policy, all in one transaction: a failure anywhere leaves no version
+// and does not touch the active model.
+import type { Database } from '../db/database.ts'
+import { serializeBundle, parseBundle, type ModelBundle } from '../pipeline/bundle.ts'
+import { boughtStockCodes } from '../pipeline/recommend.ts'
+import type { Training } from '../training/train.ts'
+import { activateIn, isBetter, type ModelMetrics } from './models.ts'
+
+export type ActivationPolicy = 'if-better' | 'always' | 'never'
+
+export const ASSIGNMENT_COLUMNS = ['version', 'customer_id', 'segment', 'distances', 'features', 'products', 'outlier'] as const
+
+const csvText = (s: string) => `"${s.replaceAll('"', '""')}"`
+// Postgres array literal elements: quoted, with backslash and quote escaped.
+const arrayText = (items: readonly string[]) => `{${items.map((s) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`
+/** A float8[] literal, quoted as one CSV field (its commas would split it otherwise). */
+const arrayNum = (a: ArrayLike<number>, from: number, to: number) => {
+  let out = '"{'
+  for (let i = from; i < to; i++) out += (i > from ? ',' : '') + String(a[i])
+  return `${out}}"`
+}
+
+function* assignmentCsv(version: number, t: Training, chunkRows = 2000): Generator<string> {
+  const { table, result, build } = t
+  const k = result.distances.cols
+  const d = table.features.length
+  let out = ''
+  for (let i = 0; i < table.customerIds.length; i++) {
+    out += `${version},${csvText(table.customerIds[i]!)},${result.assignments[i]},${arrayNum(result.distances.data, i * k, (i + 1) * k)},`
+      + `${arrayNum(table.values, i * d, (i + 1) * d)},${csvText(arrayText(boughtStockCodes(build.baskets, i)))},${result.outliers[i] === 1}\n`
+    if ((i + 1) % chunkRows === 0) {
+      yield out
+      out = ''
+    }
+  }
+  if (out) yield out
+}
+
+async function* toAsync(it: Iterable<string>): AsyncIterable<string> {
+  yield* it
+}
+
+export interface SaveInput {
+  training: Training
+  params: unknown
+  datasets: { id: string; sha256: string; name: string }[]
+  jobId: string | null
+  activate: ActivationPolicy
+  actor: string
+}
+
+export interface SaveOutcome {
+  version: number
+  activated: boolean
+  why: string
+}
+
+export function metricsOf(t: Training): ModelMetrics {
+  const m = t.result.report.metrics
+  return {
+    silhouette: m.silhouette,
+    calinskiHarabasz: m.calinskiHarabasz,
+    daviesBouldin: m.daviesBouldin,
+    inertia: m.inertia,
+    stability: m.stability,
+    logRfmSilhouette: m.logRfmSilhouette ?? m.silhouette,
+  }
+}
+
+export async function saveModel(db: Database, input: SaveInput): Promise<SaveOutcome> {
+  const { training } = input
+  const bundle = serializeBundle(training.result.bundle)
+  const metrics = metricsOf(training)
+  return db.transaction(async (tx) => {
+    const [row] = await tx.query<{ version: number }>(
+      `INSERT INTO model_versions (recipe, recipe_version, params, datasets, k, customers, metrics, cleaning, report, bundle, job_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING version`,
+      [training.table.recipe, training.table.recipeVersion, JSON.stringify(input.params), JSON.stringify(input.datasets),
+        training.result.bundle.segments.length, training.table.customerIds.length, JSON.stringify(metrics),
+        JSON.stringify(training.build.cleaning), JSON.stringify(training.result.report), bundle, input.jobId],
+    )
+    const version = row!.version
+    await tx.copyCsv('assignments', ASSIGNMENT_COLUMNS, toAsync(assignmentCsv(version, training)))
+
+    let activate = false
+    let why: string
+    if (input.activate === 'never') why = 'activate = never'
+    else if (input.activate === 'always') {
+      activate = true
+      why = 'activate = always'
+    } else {
+      const active = await tx.query<{ metrics: ModelMetrics }>(
+        'SELECT m.metrics FROM active_model a JOIN model_versions m ON m.version = a.version WHERE a.id = 1 FOR UPDATE OF a')
+      const verdict = isBetter(metrics, active[0]?.metrics ?? null)
+      activate = verdict.better
+      why = verdict.why
+    }
+    if (activate) await activateIn(tx, version, `trained: ${why}`, input.actor)
+    return { version, activated: activate, why }
+  })
+}
+
+/** The stored bundle of a version, parsed (exact doubles). */
+export async function loadBundle(db: Database, version: number): Promise<ModelBundle | null> {
+  const rows = await db.query<{ bundle: string }>('SELECT bundle::text AS bundle FROM model_versions WHERE version = $1', [version])
+  return rows[0] ? parseBundle(rows[0].bundle) : null
+}

@@ -1,0 +1,103 @@
+// A model version as the API serves it: the parsed bundle plus every training customer's
+// assignment, held in typed arrays and indexed by customer id, so a prediction by id or a
+// member list needs no database round trip.
+import type { Database } from '../db/database.ts'
+import type { ModelBundle } from '../pipeline/bundle.ts'
+import { loadBundle } from './save.ts'
+
+export interface ServedModel {
+  version: number
+  bundle: ModelBundle
+  /** Sorted ascending, so member lists paginate by id. */
+  customerIds: string[]
+  index: Map<string, number>
+  segment: Int32Array
+  /** rows x k */
+  distances: Float64Array
+  /** rows x bundle.features.length (raw features) */
+  features: Float64Array
+  products: string[][]
+  outlier: Uint8Array
+  /** Row numbers of each segment's members, in customer id order. */
+  members: Int32Array[]
+}
+
+/** Parses a one-dimensional Postgres array literal of the COPY text format. */
+export function parseArrayLiteral(s: string): string[] {
+  if (s === '{}') return []
+  const out: string[] = []
+  let i = 1
+  while (i < s.length - 1) {
+    if (s[i] === '"') {
+      let v = ''
+      i++
+      while (s[i] !== '"') {
+        if (s[i] === '\\') i++
+        v += s[i]
+        i++
+      }
+      out.push(v)
+      i += 2 // closing quote and the comma (or the closing brace)
+    } else {
+      const end = s.indexOf(',', i)
+      const stop = end < 0 ? s.length - 1 : end
+      out.push(s.slice(i, stop))
+      i = stop + 1
+    }
+  }
+  return out
+}
+
+// COPY text escapes backslashes in field values; array quoting sits inside that.
+const copyUnescape = (f: string) => (f.includes('\\') ? f.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : f)
+
+export async function loadServedModel(db: Database, version: number): Promise<ServedModel | null> {
+  const bundle = await loadBundle(db, version)
+  if (!bundle) return null
+  const k = bundle.segments.length
+  const d = bundle.features.length
+  const lines: string[] = []
+  const decoder = new TextDecoder()
+  let rest = ''
+  const select = `SELECT customer_id, segment, distances, features, products, outlier FROM assignments WHERE version = ${Number(version)} ORDER BY customer_id COLLATE "C"`
+  for await (const chunk of db.copyOut(select)) {
+    const text = rest + decoder.decode(chunk, { stream: true })
+    const parts = text.split('\n')
+    rest = parts.pop() ?? ''
+    for (const p of parts) lines.push(p)
+  }
+  if (rest) lines.push(rest)
+  const n = lines.length
+  const served: ServedModel = {
+    version,
+    bundle,
+    customerIds: new Array<string>(n),
+    index: new Map(),
+    segment: new Int32Array(n),
+    distances: new Float64Array(n * k),
+    features: new Float64Array(n * d),
+    products: new Array<string[]>(n),
+    outlier: new Uint8Array(n),
+    members: [],
+  }
+  const counts = new Int32Array(k)
+  lines.forEach((line, i) => {
+    const [id, seg, dist, feat, prods, out] = line.split('\t') as [string, string, string, string, string, string]
+    const customerId = copyUnescape(id)
+    served.customerIds[i] = customerId
+    served.index.set(customerId, i)
+    served.segment[i] = Number(seg)
+    counts[Number(seg)]!++
+    parseArrayLiteral(dist).forEach((v, j) => { served.distances[i * k + j] = Number(v) })
+    parseArrayLiteral(feat).forEach((v, j) => { served.features[i * d + j] = Number(v) })
+    served.products[i] = parseArrayLiteral(copyUnescape(prods))
+    served.outlier[i] = out === 't' ? 1 : 0
+  })
+  served.members = Array.from(counts, (c) => new Int32Array(c))
+  const filled = new Int32Array(k)
+  for (let i = 0; i < n; i++) {
+    const s = served.segment[i]!
+    served.members[s]![filled[s]!++] = i
+  }
+  return served
+}

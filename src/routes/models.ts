@@ -1,0 +1,38 @@
+// The model registry over HTTP: versions, the active one, its history, promotion and rollback.
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
+import { activate, activationHistory, getActiveModel, getModel, listModels } from '../registry/models.ts'
+import { ActivateBody, VersionParams } from '../schemas/models.ts'
+import { problems } from '../schemas/problem.ts'
+
+const tags = ['models']
+const ModelRef = Type.Ref('Model')
+
+export default async function models(app: FastifyInstance) {
+  app.get('/models', { schema: { tags, summary: 'Every model version, newest first', response: { 200: Type.Array(ModelRef) } } }, async () => listModels(app.db))
+
+  app.get('/models/active', { schema: { tags, summary: 'The active model', response: { 200: ModelRef, ...problems(409) } } }, async () => getActiveModel(app.db))
+
+  app.get('/models/history', { schema: { tags, summary: 'Every change of the active version, newest first', response: { 200: Type.Array(Type.Ref('Activation')) } } }, async () =>
+    activationHistory(app.db),
+  )
+
+  app.get<{ Params: Static<typeof VersionParams> }>(
+    '/models/:version',
+    { schema: { tags, summary: 'One model version', params: VersionParams, response: { 200: ModelRef, ...problems(404) } } },
+    async (request) => getModel(app.db, request.params.version),
+  )
+
+  app.post<{ Params: Static<typeof VersionParams>; Body: Static<typeof ActivateBody> }>(
+    '/models/:version/activate',
+    {
+      config: { role: 'admin' },
+      schema: { tags, summary: 'Make a version the active one (promotion or rollback)', params: VersionParams, body: ActivateBody, response: { 200: ModelRef, ...problems(404) } },
+    },
+    async (request) => {
+      const model = await activate(app.db, request.params.version, request.body?.reason ?? 'manual activation', request.actor)
+      await app.models.refresh()
+      return model
+    },
+  )
+}
