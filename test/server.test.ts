@@ -1,40 +1,15 @@
 // The real process: `src/server.ts` started as ops start it, on the suite's backend. It gets
 // ready, survives kill -9 in the middle of an upload without leaving anything behind, and shuts
 // down cleanly on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import { once } from 'node:events'
 import t from 'tap'
 import { openDatabase } from '../src/db/database.ts'
 import { backend, freshConfig } from './helpers/db.ts'
+import { freePort, startProcess, waitReady } from './helpers/process.ts'
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  const port = (srv.address() as net.AddressInfo).port
-  srv.close()
-  return port
-}
-
-function start(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  return child
-}
-
-async function waitReady(port: number, ms = 60_000): Promise<number> {
-  const started = Date.now()
-  while (Date.now() - started < ms) {
-    const status = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, () => 0)
-    if (status === 200) return Date.now() - started
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`not ready after ${ms} ms`)
-}
+const start = (env: Record<string, string>) => startProcess('src/server.ts', env)
 
 t.test(`server process on ${backend}`, async (t) => {
   const config = await freshConfig(t)
