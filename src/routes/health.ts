@@ -22,7 +22,9 @@ export default async function health(app: FastifyInstance) {
       }
       const pending = await pendingMigrations(app.db)
       if (pending.length > 0) throw new HttpProblem(503, 'Service Unavailable', `migrations not applied: ${pending.join(', ')}`)
-      return { status: 'ok' as const, checks: { database: app.db.kind, migrations: 'applied' } }
+      if (!app.models.ready) throw new HttpProblem(503, 'Service Unavailable', 'the active model is not loaded yet')
+      const model = app.models.activeVersion
+      return { status: 'ok' as const, checks: { database: app.db.kind, migrations: 'applied', model: model === null ? 'none trained yet' : `version ${model}` } }
     },
   )
 }
