@@ -96,8 +96,8 @@ t.test(`service on ${backend}`, async (t) => {
     const all: string[] = []
     let cursor: string | null = null
     do {
-      const page = (await app.inject({ url: `/segments/${s0.id}/customers?limit=7${cursor ? `&cursor=${cursor}` : ''}` })).json()
-      all.push(...page.items.map((i: { customerId: string }) => i.customerId))
+      const page: { items: { customerId: string }[]; nextCursor: string | null } = (await app.inject({ url: `/segments/${s0.id}/customers?limit=7${cursor ? `&cursor=${cursor}` : ''}` })).json()
+      all.push(...page.items.map((i) => i.customerId))
       cursor = page.nextCursor
     } while (cursor)
     t.equal(all.length, s0.size, 'pages cover the segment exactly once')

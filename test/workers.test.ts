@@ -29,7 +29,7 @@ t.test('API and worker processes on one Postgres', { skip: backend === 'postgres
     return child
   }
   const api = await spawnApi()
-  const get = async (p: string, base = api.base) => (await fetch(base + p)).json()
+  const get = async (p: string, base = api.base): Promise<any> => (await fetch(base + p)).json()
   const post = async (p: string, body: unknown) => fetch(api.base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   const waitJob = async (id: string, ms = 90_000) => {
     const end = Date.now() + ms
@@ -45,14 +45,14 @@ t.test('API and worker processes on one Postgres', { skip: backend === 'postgres
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'x4.csv.gz')
   await writeScaled('test/fixtures/online_retail_sample_445.csv.gz', file, 4)
-  const ds = await (await fetch(`${api.base}/datasets`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: readFileSync(file) })).json()
+  const ds: any = await (await fetch(`${api.base}/datasets`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: readFileSync(file) })).json()
   t.equal(ds.customers, 1780)
 
   const workers = [spawnWorker(), spawnWorker()]
 
   await t.test('three queued jobs each run exactly once', async (t) => {
     const ids: string[] = []
-    for (const seed of [1, 2, 3]) ids.push((await (await post('/train', { seed, k: 3, activate: 'always' })).json()).id)
+    for (const seed of [1, 2, 3]) ids.push(((await (await post('/train', { seed, k: 3, activate: 'always' })).json()) as any).id)
     const jobs = await Promise.all(ids.map((id) => waitJob(id)))
     t.same(jobs.map((j) => j.status), ['succeeded', 'succeeded', 'succeeded'])
     t.same(jobs.map((j) => j.attempts), [1, 1, 1], 'one attempt each')
@@ -66,7 +66,7 @@ t.test('API and worker processes on one Postgres', { skip: backend === 'postgres
 
   await t.test('kill -9 of a worker mid-job: retried within a minute, no half-written model, active model unchanged until then', async (t) => {
     const before = (await get('/models/active')).version
-    const id = (await (await post('/train', { seed: 11, activate: 'always', kRange: [3, 10] })).json()).id
+    const id = ((await (await post('/train', { seed: 11, activate: 'always', kRange: [3, 10] })).json()) as any).id
     // Wait until a worker is inside the training, then kill that very process.
     let job
     for (;;) {

@@ -130,7 +130,11 @@ export async function listDatasets(db: Database): Promise<DatasetView[]> {
 }
 
 export async function deleteDataset(db: Database, id: string): Promise<void> {
-  // Cascades to the transaction rows.
-  const { count } = UUID.test(id) ? await db.prisma.dataset.deleteMany({ where: { id } }) : { count: 0 }
-  if (count === 0) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
+  if (!UUID.test(id)) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
+  await db.transaction(async (tx) => {
+    // No foreign key (see the schema): the rows go in the same transaction as their dataset.
+    const gone = await tx.query('DELETE FROM datasets WHERE id = $1 RETURNING id', [id])
+    if (gone.length === 0) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
+    await tx.query('DELETE FROM transactions WHERE dataset_id = $1', [id])
+  })
 }

@@ -5,11 +5,10 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { PGlite, type Transaction as PGliteTx } from '@electric-sql/pglite'
+import type { PGlite, Transaction as PGliteTx } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { from as copyFromStdin, to as copyToStdout } from 'pg-copy-streams'
-import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
 
 export interface SqlTx {
@@ -169,6 +168,8 @@ export async function openPglite(dataDir: string): Promise<Database> {
   const dir = path.join(dataDir, 'pglite')
   // PGlite does not create the parent folders of its data directory.
   await mkdir(dataDir, { recursive: true })
+  // Loaded only for the embedded backend: the module alone adds about 48 MiB to the process.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = await PGlite.create(dir)
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
   const direct = pgliteTx(lite)

@@ -1,0 +1,45 @@
+// Upload → ready for the full UCI file and a 10x file, on real Postgres and on embedded PGlite,
+// against only gunzip + parse of the same file measured in the same run.
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fmt, fullFile, peakRssMiB, runChild, scaledFile, scratchDatabase, startServer, table, upload } from './lib/common.ts'
+
+async function uploadOn(backend: 'postgres' | 'pglite', file: string) {
+  const scratch = backend === 'postgres' ? await scratchDatabase() : null
+  const dataDir = backend === 'pglite' ? await mkdtemp(path.join(os.tmpdir(), 'rs-bench-')) : ''
+  const server = await startServer(scratch ? { DATABASE_URL: scratch.url } : { DATA_DIR: dataDir })
+  try {
+    const res = await upload(server.port, file)
+    if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`)
+    return { ms: res.ms, rows: res.body.rows.read as number, rssMiB: peakRssMiB(server.child.pid!) }
+  } finally {
+    await server.stop()
+    await scratch?.drop()
+    if (dataDir) await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const sizes = args.includes('--quick') ? [1] : [1, 10]
+  const rows: Record<string, string | number>[] = []
+  for (const copies of sizes) {
+    const file = copies === 1 ? fullFile() : await scaledFile(copies)
+    const parse = await runChild('parse-only.ts', [file])
+    const backends: ('postgres' | 'pglite')[] = copies === 1 || args.includes('--pglite-10x') ? ['postgres', 'pglite'] : ['postgres']
+    for (const backend of backends) {
+      const up = await uploadOn(backend, file)
+      rows.push({
+        file: `x${copies}`,
+        rows: up.rows,
+        backend,
+        'upload→ready s': fmt(up.ms / 1000),
+        'gunzip+parse s': fmt(parse.ms / 1000),
+        ratio: fmt(up.ms / parse.ms),
+        'server peak RSS MiB': fmt(up.rssMiB, 0),
+        'parse peak RSS MiB': fmt(parse.peakRssMiB, 0),
+      })
+    }
+  }
+  table(rows)
+}

@@ -1,0 +1,140 @@
+// Shared by the benchmarks: real server processes, their peak RSS, streaming uploads, scratch
+// databases, and the data files (the full UCI file from ../shared, larger files made from it).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { once } from 'node:events'
+import http from 'node:http'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { writeScaled } from './scaled.ts'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const OUT = path.join(ROOT, 'bench', 'out')
+export const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+export function fullFile(): string {
+  const file = process.env.BENCH_FILE ?? path.join(ROOT, '..', 'shared', 'data', 'online_retail.csv.gz')
+  if (!existsSync(file)) throw new Error(`${file} not found: set BENCH_FILE to the full UCI Online Retail CSV (gzipped)`)
+  return file
+}
+
+/** The full file copied `copies` times with shifted ids, cached under bench/out. */
+export async function scaledFile(copies: number): Promise<string> {
+  mkdirSync(OUT, { recursive: true })
+  const target = path.join(OUT, `online_retail_x${copies}.csv.gz`)
+  if (!existsSync(target)) await writeScaled(fullFile(), target, copies)
+  return target
+}
+
+export const mib = (bytes: number) => bytes / 2 ** 20
+
+/** Peak resident set size of a live process (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : NaN
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1')
+  await once(srv, 'listening')
+  const port = (srv.address() as net.AddressInfo).port
+  srv.close()
+  return port
+}
+
+export interface Server {
+  port: number
+  child: ChildProcess
+  base: string
+  stop(): Promise<void>
+}
+
+export async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), MAX_UPLOAD_BYTES: String(2 ** 31), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error('server exited during start-up')
+    const ok = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false)
+    if (ok) break
+    if (i > 1200) throw new Error('server not ready after 120 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    port,
+    child,
+    base,
+    async stop() {
+      if (child.exitCode !== null) return
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    },
+  }
+}
+
+/** Streams a file to POST /datasets; resolves with the status, body and milliseconds taken. */
+export function upload(port: number, file: string, contentType = 'application/gzip'): Promise<{ status: number; body: any; ms: number }> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const req = http.request({ port, method: 'POST', path: '/datasets', headers: { 'content-type': contentType, 'content-length': statSync(file).size } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { text += c })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), ms: performance.now() - started }))
+    })
+    req.on('error', reject)
+    createReadStream(file).pipe(req)
+  })
+}
+
+/** A scratch database on the benchmark Postgres; dropped by the returned function. */
+export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `rs_bench_${process.pid}_${Date.now()}`
+  const admin = new pg.Client({ connectionString: PG_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(PG_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+    },
+  }
+}
+
+/** Runs a script of bench/lib as a child process; it prints one JSON line, returned parsed. */
+export async function runChild(script: string, args: string[], env: Record<string, string> = {}): Promise<any> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'lib', script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (c: string) => { out += c })
+  const [code] = await once(child, 'exit')
+  if (code !== 0) throw new Error(`${script} exited with ${code}`)
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}')
+}
+
+export const fmt = (n: number, digits = 2) => n.toFixed(digits)
+
+export function table(rows: Record<string, string | number>[]): void {
+  const cols = Object.keys(rows[0] ?? {})
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`
+  console.log(line(cols))
+  console.log(line(width.map((w) => '-'.repeat(w))))
+  for (const r of rows) console.log(line(cols.map((c) => String(r[c]))))
+}
