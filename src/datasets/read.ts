@@ -28,15 +28,30 @@ function parseLine(line: string): Transaction {
   }
 }
 
-export function transactionsSelect(datasetIds: readonly string[]): string {
-  for (const id of datasetIds) if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`not a dataset id: ${id}`)
-  const ids = `ARRAY[${datasetIds.map((id) => `'${id}'::uuid`).join(',')}]`
-  return `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
-    FROM transactions WHERE dataset_id = ANY(${ids})
-    ORDER BY customer_id NULLS LAST, array_position(${ids}, dataset_id), line`
+function idArray(datasetIds: readonly string[]): string {
+  for (const id of datasetIds) if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a dataset id: ${id}`)
+  return `ARRAY[${datasetIds.map((id) => `'${id}'::uuid`).join(',')}]`
 }
 
-/** The transactions of the given datasets as batches, grouped by customer (guests last). */
+/**
+ * Rows with a customer id, grouped by customer. Byte-order collation ("C") lets Postgres sort in
+ * parallel and skip locale rules: 1.0 s instead of 1.8 s on the full file; leaving out guest rows
+ * (a quarter of them, removed by cleaning rule 1 anyway) brings it to 0.75 s.
+ */
+export function transactionsSelect(datasetIds: readonly string[]): string {
+  const ids = idArray(datasetIds)
+  return `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
+    FROM transactions WHERE dataset_id = ANY(${ids}) AND customer_id IS NOT NULL
+    ORDER BY customer_id COLLATE "C", array_position(${ids}, dataset_id), line`
+}
+
+/** How many rows of the datasets have no customer id (guest checkouts): cleaning rule 1 counts them. */
+export async function countGuestRows(db: Database, datasetIds: readonly string[]): Promise<number> {
+  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions WHERE dataset_id = ANY(${idArray(datasetIds)}) AND customer_id IS NULL`)
+  return rows[0]?.n ?? 0
+}
+
+/** The transactions with a customer id of the given datasets as batches, grouped by customer. */
 export async function* readTransactions(db: Database, datasetIds: readonly string[]): AsyncIterable<Transaction[]> {
   const decoder = new TextDecoder()
   let rest = ''

@@ -162,6 +162,16 @@ export class StreamingCleaner {
     return failed
   }
 
+  /**
+   * Counts `n` rows without a customer id that were never pushed: rule 1 removes them whatever
+   * they hold, so a reader may leave them in the database (datasets/read.ts) and report their number.
+   */
+  skipGuests(n: number): void {
+    if (this.closed) throw new Error('StreamingCleaner: skipGuests() after report()')
+    this.rowsIn += n
+    this.removed[0]! += n
+  }
+
   /** Like `check`, returning the cleaned row (new object, description upper-cased) or null. */
   push(tx: Transaction): CleanTransaction | null {
     if (this.check(tx) !== KEPT) return null

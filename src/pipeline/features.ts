@@ -359,8 +359,11 @@ export class FeaturePass {
  */
 export async function buildFeatures(
   batches: AsyncIterable<Transaction[]> | Iterable<Transaction[]>,
+  options: { guestRows?: number } = {},
 ): Promise<BuildResult> {
   const pass = new FeaturePass([RECIPES.seed, RECIPES.default])
+  // Rows without a customer id that the caller did not send (cleaning rule 1 removes them anyway).
+  if (options.guestRows) pass.cleaner.skipGuests(options.guestRows)
   if (Symbol.asyncIterator in batches) {
     for await (const batch of batches) for (let i = 0; i < batch.length; i++) pass.push(batch[i]!)
   } else {
