@@ -69,9 +69,6 @@ class CsvRows {
     const rows = result.data
     const consumed = last ? input.length : result.meta.cursor
     this.partial = consumed < input.length ? input.slice(consumed) : ''
-    if (this.partial.length > MAX_RECORD) {
-      throw unreadable(`the record starting on line ${this.line + rows.length} runs for more than 1 MiB: an unbalanced quote?`)
-    }
     let errors: Map<number, string> | null = null
     for (const e of result.errors) {
       if (e.row === undefined) continue
@@ -85,6 +82,9 @@ class CsvRows {
       const line = this.line
       this.line += oneLineEach ? 1 : 1 + lineBreaksIn(row, this.newline)
       this.row(row, line, errors?.get(i))
+    }
+    if (this.partial.length > MAX_RECORD) {
+      throw unreadable(`the record starting on line ${this.line} runs for more than 1 MiB: an unbalanced quote?`)
     }
   }
 
@@ -111,10 +111,14 @@ class CsvRows {
     this.sawContent = true
     if (this.cols === null) {
       this.cols = resolveColumns(row)
+      // Trailing unnamed columns (a trailing comma on the header) are not required in the rows.
       this.width = row.length
+      while (this.width > 1 && (row[this.width - 1] as string).trim() === '') this.width--
       return
     }
     if (error !== undefined) return this.out.add(`malformed CSV: ${error}`, line)
+    // A row with more or fewer fields than the header is misaligned: its values cannot be
+    // trusted to be in their columns. Extra fields are fine when empty (trailing commas).
     if (row.length !== this.width && !(row.length > this.width && isBlankRow(row.slice(this.width)))) {
       return this.out.add(`${row.length} fields where the header has ${this.width}`, line)
     }

@@ -8,9 +8,9 @@
 // is safe because 0x0A never occurs inside a UTF-8 sequence.
 //
 // Only complete lines are decoded; the unfinished last line is carried to the next chunk, which
-// also keeps multi-byte characters whole. (Files from old Mac Excel end lines with CR alone; when
-// the first chunk has no LF but has CR, CR is the line break.) A line longer than `maxLine` bytes is refused so that a
-// file without line breaks cannot grow the carry without bound.
+// also keeps multi-byte characters whole. A line longer than `maxLine` bytes is refused, so a file
+// without line breaks cannot grow the carry without bound. Old Mac Excel ends lines with CR
+// alone: when the bytes have no LF but a CR followed by more bytes, CR is the line break.
 import { isUtf8 } from 'node:buffer'
 import { bytesText, unreadable, unsupported } from './problems.ts'
 

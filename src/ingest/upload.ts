@@ -30,7 +30,6 @@ import { ByteMeter, InflationLimit, peek } from './meter.ts'
 import { MiB } from './problems.ts'
 import type { RowBatch } from './record.ts'
 import { checkText, refuseJson, sniffContainer } from './sniff.ts'
-import { xlsxBatches } from './xlsx.ts'
 import { ZipGuard } from './zipguard.ts'
 
 export type { Rejection, RowBatch } from './record.ts'
@@ -44,7 +43,7 @@ export interface UploadHints {
   maxBytes: number
   /** Inflated bytes accepted: gzip output, or the sum of an xlsx's zip entries (413 beyond). */
   maxInflatedBytes: number
-  /** Inflated size of an xlsx's shared strings, which exceljs keeps in memory. Default 64 MiB. */
+  /** Inflated size of an xlsx's shared strings, held in memory while it is read. Default 64 MiB. */
   maxSharedStringsBytes?: number
   /** Rows (accepted + rejected) per batch. Default 5,000. */
   batchSize?: number
@@ -100,6 +99,8 @@ export function readUpload(raw: Readable, hints: UploadHints): UploadReader {
         }
         case 'zip': {
           format = 'xlsx'
+          // exceljs is loaded on the first workbook only: CSV uploads never pay for it.
+          const { xlsxBatches } = await import('./xlsx.ts')
           const guard = new ZipGuard({ maxInflated: hints.maxInflatedBytes, maxSharedStrings: hints.maxSharedStringsBytes ?? DEFAULT_MAX_SHARED_STRINGS })
           source = xlsxBatches(guard.run(body.all), guard, { batchSize, maxExpanded: hints.maxInflatedBytes, rawBytes: () => meter.bytes })
           break

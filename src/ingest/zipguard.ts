@@ -85,13 +85,21 @@ export class ZipGuard {
 
   constructor(private readonly limits: ZipLimits) {}
 
-  /** Passes `source` through once each chunk has been inspected. */
+  /**
+   * Passes `source` through, each chunk once it has been inspected. The next chunk's inspection
+   * runs while the consumer handles the previous one, so the two inflates overlap.
+   */
   async *run(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let inspected: Buffer | null = null
     try {
       for await (const chunk of source) {
-        await this.inspect(chunk)
-        yield chunk
+        const inspecting = this.inspect(chunk)
+        inspecting.catch(() => undefined) // awaited below; not unhandled meanwhile
+        if (inspected) yield inspected
+        await inspecting
+        inspected = chunk
       }
+      if (inspected) yield inspected
       if (this.state !== 'tail' || !this.sawEnd) {
         const where = this.entry ? `inside the entry ${this.entry.name}` : this.state === 'tail' ? 'inside its central directory' : 'before its central directory'
         throw unreadable(`truncated or corrupt zip: it ends ${where}`)
