@@ -72,7 +72,9 @@ export class ModelCache {
   /** The model to answer with: `version` if given, else the active one. */
   async get(version?: number): Promise<ServedModel> {
     if (version === undefined || version === this.active?.version) {
-      if (!this.activeLoaded) await this.refresh()
+      // With nothing active yet, look again before saying so: the first model may have been
+      // activated a moment ago, before the next poll or notification.
+      if (!this.active) await this.refresh()
       if (!this.active) throw noActiveModel()
       return this.active
     }

@@ -20,6 +20,10 @@ export interface ServedModel {
   outlier: Uint8Array
   /** Row numbers of each segment's members, in customer id order. */
   members: Int32Array[]
+  /** Predictions by row, built on first request: a version never changes, so neither do they. */
+  answers: unknown[]
+  /** The same, serialized, for GET /predict/customer/{id}. */
+  answersJson: (string | undefined)[]
 }
 
 /** Parses a one-dimensional Postgres array literal of the COPY text format. */
@@ -79,6 +83,8 @@ export async function loadServedModel(db: Database, version: number): Promise<Se
     products: new Array<string[]>(n),
     outlier: new Uint8Array(n),
     members: [],
+    answers: new Array<unknown>(n),
+    answersJson: new Array<string | undefined>(n),
   }
   const counts = new Int32Array(k)
   lines.forEach((line, i) => {

@@ -2,13 +2,23 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { HttpProblem } from '../errors.ts'
-import { predict, predictById, type PredictInput } from '../serving/predict.ts'
+import { predict, predictByIdJson, type PredictInput } from '../serving/predict.ts'
 import { BatchBody, ModelQuery, PredictItem } from '../schemas/predict.ts'
 import { problems } from '../schemas/problem.ts'
 
 const tags = ['predictions']
 const PredictionRef = Type.Ref('Prediction')
-const ItemError = Type.Object({ customerId: Type.Union([Type.String(), Type.Null()]), error: Type.Object({ status: Type.Integer(), title: Type.String(), detail: Type.String() }) })
+// One object shape with optional parts rather than anyOf(Prediction, error): with anyOf the
+// serializer validates every item to pick a branch, which made a 10,000-id batch 3x slower.
+const BatchItem = Type.Object({
+  customerId: Type.Union([Type.String(), Type.Null()]),
+  modelVersion: Type.Optional(Type.Integer()),
+  segment: Type.Optional(Type.Object({ id: Type.Integer(), name: Type.String(), description: Type.String() })),
+  distances: Type.Optional(Type.Array(Type.Number())),
+  features: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  recommendations: Type.Optional(Type.Array(Type.Object({ stockCode: Type.String(), description: Type.String() }))),
+  error: Type.Optional(Type.Object({ status: Type.Integer(), title: Type.String(), detail: Type.String() })),
+}, { description: 'A prediction, or for an item that failed, its customerId and error' })
 
 export default async function predictRoutes(app: FastifyInstance) {
   app.get<{ Params: { customerId: string }; Querystring: Static<typeof ModelQuery> }>(
@@ -22,7 +32,8 @@ export default async function predictRoutes(app: FastifyInstance) {
         response: { 200: PredictionRef, ...problems(404, 409) },
       },
     },
-    async (request) => predictById(await app.models.get(request.query.model), request.params.customerId),
+    // The hot path: the answer is serialized once per customer and model version.
+    async (request, reply) => reply.type('application/json; charset=utf-8').send(predictByIdJson(await app.models.get(request.query.model), request.params.customerId)),
   )
 
   app.post<{ Body: Static<typeof PredictItem>; Querystring: Static<typeof ModelQuery> }>(
@@ -47,10 +58,10 @@ export default async function predictRoutes(app: FastifyInstance) {
         summary: 'Up to 10,000 predictions in request order; an item that fails carries its error inline',
         querystring: ModelQuery,
         body: BatchBody,
-        response: { 200: Type.Object({ modelVersion: Type.Integer(), predictions: Type.Array(Type.Union([PredictionRef, ItemError])) }), ...problems(400, 409) },
+        response: { 200: Type.Object({ modelVersion: Type.Integer(), predictions: Type.Array(BatchItem) }), ...problems(400, 409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const model = await app.models.get(request.query.model)
       const body = request.body
       const items: PredictInput[] = 'customerIds' in body ? body.customerIds.map((customerId) => ({ customerId })) : (body.items as PredictInput[])
@@ -62,7 +73,9 @@ export default async function predictRoutes(app: FastifyInstance) {
           return { customerId: 'customerId' in item ? item.customerId : null, error: { status: err.status, title: err.title, detail: err.detail } }
         }
       })
-      return { modelVersion: model.version, predictions }
+      // The response schema documents the shape; fast-json-stringify spent ~300 ms on the nested
+      // records of 10,000 items, where JSON.stringify needs ~50 ms (bench/predict.ts).
+      return reply.type('application/json').serializer(JSON.stringify).send({ modelVersion: model.version, predictions })
     },
   )
 }

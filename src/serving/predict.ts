@@ -36,6 +36,17 @@ function answer(m: ServedModel, customerId: string | null, segment: number, dist
 export function predictById(m: ServedModel, customerId: string): Prediction {
   const i = m.index.get(customerId)
   if (i === undefined) throw new HttpProblem(404, 'Unknown customer', `customer ${customerId} is not in the training data of model version ${m.version}; send their transactions instead`)
+  return (m.answers[i] ??= buildById(m, customerId, i)) as Prediction
+}
+
+/** predictById as JSON text, serialized once per customer and version. */
+export function predictByIdJson(m: ServedModel, customerId: string): string {
+  const p = predictById(m, customerId)
+  const i = m.index.get(customerId)!
+  return (m.answersJson[i] ??= JSON.stringify(p))
+}
+
+function buildById(m: ServedModel, customerId: string, i: number): Prediction {
   const k = m.bundle.segments.length
   const d = m.bundle.features.length
   const features: Record<string, number> = {}
