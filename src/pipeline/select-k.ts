@@ -2,8 +2,8 @@
 // k = 2), score each by silhouette, bootstrap stability and smallest segment share, and pick the
 // best silhouette among the k that are stable enough and have no tiny segment.
 import type { Matrix } from './types.ts'
-import { kmeans, type KMeansResult } from './kmeans.ts'
-import { calinskiHarabasz, daviesBouldin, silhouetteScores, type SilhouetteOptions } from './metrics.ts'
+import { assignNearest, kmeans, type KMeansResult } from './kmeans.ts'
+import { calinskiHarabasz, daviesBouldin, silhouetteScore, silhouetteScores, type SilhouetteOptions } from './metrics.ts'
 import { bootstrapStability } from './stability.ts'
 import { deriveSeed } from './prng.ts'
 
@@ -26,7 +26,10 @@ export interface SelectKOptions {
   silhouette?: SilhouetteOptions
 }
 
-/** One k of the scan; every figure is on the rows the centroids were fitted on. */
+/**
+ * One k of the scan. Every figure is on the evaluated rows (each at its nearest centroid);
+ * stability refits on the fitted rows.
+ */
 export interface KScanEntry {
   k: number
   silhouette: number
@@ -36,7 +39,7 @@ export interface KScanEntry {
   inertia: number
   calinskiHarabasz: number
   daviesBouldin: number
-  /** Cluster sizes among the fitted rows, largest first. */
+  /** Cluster sizes among the evaluated rows, largest first. */
   sizes: number[]
   minShare: number
   /** Inside kRange (a candidate). */
@@ -54,21 +57,32 @@ export interface SelectKResult {
   fits: Map<number, KMeansResult>
 }
 
-/** Fit and score one k (used for a fixed k, and per k of a scan). */
-export function scoreK(x: Matrix, k: number, fit: KMeansResult, silhouette: number, opts: SelectKOptions, inRange: boolean): KScanEntry {
-  const n = x.rows
+/**
+ * Score one fitted k. `evaluate` (default: the fitted rows `x`) are the rows every figure is
+ * computed on, each given its nearest centroid: e.g. all customers while the centroids were
+ * fitted without the flagged ones. Stability refits on bootstrap resamples of `x` and compares
+ * labelings of `evaluate`.
+ */
+export function scoreK(x: Matrix, k: number, fit: KMeansResult, opts: SelectKOptions, inRange: boolean, evaluate?: Matrix, silhouette?: number): KScanEntry {
+  const E = evaluate ?? x
+  const near = evaluate ? assignNearest(E, fit.centroids, k) : { labels: fit.labels, sqDistances: fit.sqDistances }
+  const labels = near.labels
+  const n = E.rows
   const sizes = new Array<number>(k).fill(0)
-  for (let i = 0; i < n; i++) sizes[fit.labels[i]!]!++
+  for (let i = 0; i < n; i++) sizes[labels[i]!]!++
+  let inertia = 0
+  for (let i = 0; i < n; i++) inertia += near.sqDistances[i]!
   const minShare = Math.min(...sizes) / n
   const B = opts.bootstraps ?? 10
   const st =
     B > 0
-      ? bootstrapStability(x, k, fit.labels, {
+      ? bootstrapStability(x, k, labels, {
           bootstraps: B,
           seed: deriveSeed(opts.seed ?? 0, 'stability'),
           nInit: opts.bootstrapNInit ?? opts.nInit ?? 10,
           maxIter: opts.maxIter ?? 300,
           tol: opts.tol ?? 1e-4,
+          evaluate,
         })
       : { mean: NaN, min: NaN }
   const nonEmpty = sizes.filter((s) => s > 0).length
@@ -79,12 +93,12 @@ export function scoreK(x: Matrix, k: number, fit: KMeansResult, silhouette: numb
   if (minShare < minShareReq) rejected.push(`smallest segment ${(100 * minShare).toFixed(1)}% < ${100 * minShareReq}%`)
   return {
     k,
-    silhouette,
+    silhouette: silhouette ?? (nonEmpty >= 2 ? silhouetteScore(E, labels, { seed: opts.seed ?? 0, ...opts.silhouette }) : NaN),
     stability: st.mean,
     stabilityMin: st.min,
-    inertia: fit.inertia,
-    calinskiHarabasz: nonEmpty >= 2 ? calinskiHarabasz(x, fit.labels) : NaN,
-    daviesBouldin: nonEmpty >= 2 ? daviesBouldin(x, fit.labels) : NaN,
+    inertia,
+    calinskiHarabasz: nonEmpty >= 2 ? calinskiHarabasz(E, labels) : NaN,
+    daviesBouldin: nonEmpty >= 2 ? daviesBouldin(E, labels) : NaN,
     sizes: [...sizes].sort((a, b) => b - a),
     minShare,
     inRange,
@@ -93,7 +107,11 @@ export function scoreK(x: Matrix, k: number, fit: KMeansResult, silhouette: numb
   }
 }
 
-export function selectK(x: Matrix, opts: SelectKOptions): SelectKResult {
+/**
+ * Fit every k of the range (and extraK) on `x`, score each on `evaluate` (default `x`), and pick
+ * the best silhouette among the k meeting the stability and share constraints.
+ */
+export function selectK(x: Matrix, opts: SelectKOptions, evaluate?: Matrix): SelectKResult {
   const [lo, hi] = opts.kRange
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 2 || hi < lo) throw new RangeError(`kRange must be integers 2 ≤ lo ≤ hi, got [${lo}, ${hi}]`)
   const ks = new Set<number>()
@@ -105,9 +123,11 @@ export function selectK(x: Matrix, opts: SelectKOptions): SelectKResult {
   for (const k of order) {
     fits.set(k, kmeans(x, { k, nInit: opts.nInit ?? 10, maxIter: opts.maxIter ?? 300, tol: opts.tol ?? 1e-4, seed: deriveSeed(opts.seed ?? 0, 'kmeans', k) }))
   }
-  // one shared O(n²) distance pass for every k's silhouette
-  const sil = silhouetteScores(x, order.map((k) => fits.get(k)!.labels), { seed: opts.seed ?? 0, ...opts.silhouette })
-  const entries = order.map((k, i) => scoreK(x, k, fits.get(k)!, sil[i]!, opts, k >= lo && k <= hi))
+  // one shared distance pass for every k's silhouette
+  const E = evaluate ?? x
+  const labelings = order.map((k) => (evaluate ? assignNearest(E, fits.get(k)!.centroids, k).labels : fits.get(k)!.labels))
+  const sil = silhouetteScores(E, labelings, { seed: opts.seed ?? 0, ...opts.silhouette })
+  const entries = order.map((k, i) => scoreK(x, k, fits.get(k)!, opts, k >= lo && k <= hi, evaluate, sil[i]!))
   const better = (a: KScanEntry, b: KScanEntry | null): boolean => b === null || a.silhouette > b.silhouette
   let pick: KScanEntry | null = null
   for (const e of entries) if (e.eligible && better(e, pick)) pick = e

@@ -1,6 +1,7 @@
 // Bootstrap stability of a k-means solution: refit on B bootstrap resamples (n rows drawn with
-// replacement, fitted as distinct rows weighted by multiplicity), label the full data with each refit's centroids, and compare with the full-data
-// model's labels by adjusted Rand index. 1 means every resample finds the same partition.
+// replacement, fitted as distinct rows weighted by multiplicity), label the evaluated rows (the
+// full data) with each refit's centroids, and compare with the full-data model's labels by
+// adjusted Rand index. 1 means every resample finds the same partition.
 import type { Matrix } from './types.ts'
 import { takeRows } from './linalg.ts'
 import { assignNearest, kmeans } from './kmeans.ts'
@@ -15,6 +16,8 @@ export interface StabilityOptions {
   nInit?: number
   maxIter?: number
   tol?: number
+  /** Rows the labelings are compared on (default: x); `reference` labels these rows. */
+  evaluate?: Matrix
 }
 
 export interface StabilityResult {
@@ -47,7 +50,7 @@ export function bootstrapStability(x: Matrix, k: number, reference: ArrayLike<nu
       tol: opts.tol ?? 1e-4,
       seed: deriveSeed(seed, 'bootstrap-fit', k, b),
     })
-    values.push(adjustedRandIndex(reference, assignNearest(x, fit.centroids, k).labels))
+    values.push(adjustedRandIndex(reference, assignNearest(opts.evaluate ?? x, fit.centroids, k).labels))
   }
   const mean = values.reduce((a, v) => a + v, 0) / Math.max(1, B)
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) * (v - mean), 0) / Math.max(1, B))

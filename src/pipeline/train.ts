@@ -5,7 +5,7 @@ import { matrix, sqDist, takeCols, takeRows } from './linalg.ts'
 import { applyTransforms, fitTransforms, type TransformSpec } from './transforms.ts'
 import { fitPca } from './pca.ts'
 import { kmeans, nearestCentroid, type KMeansResult } from './kmeans.ts'
-import { calinskiHarabasz, daviesBouldin, silhouetteScore } from './metrics.ts'
+import { silhouetteScore } from './metrics.ts'
 import { fitIsolationForest } from './isolation-forest.ts'
 import { scoreK, selectK, type KScanEntry, type SelectKOptions } from './select-k.ts'
 import { modelSpecFor, type ModelSpec } from './model-spec.ts'
@@ -265,6 +265,11 @@ export function trainModel(input: TrainInput, params: TrainParams): TrainResult 
   const excluded = dropped || (spec.fitWithoutFlagged && flagged > 0)
   const fitRows = excluded ? indicesWhere(n, (i) => outliers[i] === 0) : indicesWhere(n, () => true)
   const Mfit = fitRows.length === n ? M : takeRows(M, fitRows)
+  // Metrics cover every customer when outliers are only flagged (each at its nearest centroid),
+  // the inliers when they were dropped (as the original did).
+  const metricRows = dropped ? fitRows : indicesWhere(n, () => true)
+  const Mm = metricRows.length === fitRows.length ? Mfit : metricRows.length === n ? M : takeRows(M, metricRows)
+  const evaluate = Mm === Mfit ? undefined : Mm
   t = lap('embed', t)
 
   // 4. k-means: fixed k, or chosen over kRange
@@ -285,7 +290,7 @@ export function trainModel(input: TrainInput, params: TrainParams): TrainResult 
   let kSelection: string
   let chosen: KScanEntry
   if (kWanted === 'auto') {
-    const sel = selectK(Mfit, selOpts)
+    const sel = selectK(Mfit, selOpts, evaluate)
     fit = sel.fits.get(sel.k)!
     kScan = sel.entries
     kSelection = sel.reason
@@ -293,7 +298,7 @@ export function trainModel(input: TrainInput, params: TrainParams): TrainResult 
   } else {
     if (!Number.isInteger(kWanted) || kWanted < 2) throw new RangeError(`k must be an integer ≥ 2 or 'auto', got ${kWanted}`)
     fit = kmeans(Mfit, { k: kWanted, nInit: km.nInit, maxIter: km.maxIter, tol: km.tol, seed: deriveSeed(seed, 'kmeans', kWanted) })
-    chosen = scoreK(Mfit, kWanted, fit, silhouetteScore(Mfit, fit.labels, { seed }), selOpts, true)
+    chosen = scoreK(Mfit, kWanted, fit, selOpts, true, evaluate)
     kScan = [chosen]
     kSelection = `fixed k = ${kWanted}`
   }
@@ -316,9 +321,24 @@ export function trainModel(input: TrainInput, params: TrainParams): TrainResult 
   let matched = false
   const prevIds = params.previous ? matchToPrevious(params.previous, table, fitRows, fit.labels, k) : null
   if (prevIds) {
+    // Ids stay 0..k-1 (the API indexes segments by id): a matched cluster keeps its previous id
+    // when that id exists at this k; the others take the free ids in order of value.
     matched = true
-    let next = Math.max(...params.previous!.segments.map((s) => s.id)) + 1
-    for (const c of byValue) idOf[c] = prevIds[c] ?? next++
+    const taken = new Set<number>()
+    for (const c of byValue) {
+      const p = prevIds[c]
+      if (p !== null && p !== undefined && p < k && !taken.has(p)) {
+        idOf[c] = p
+        taken.add(p)
+      }
+    }
+    let free = 0
+    for (const c of byValue) {
+      if (idOf[c] !== undefined) continue
+      while (taken.has(free)) free++
+      idOf[c] = free
+      taken.add(free)
+    }
   } else {
     byValue.forEach((c, rank) => (idOf[c] = rank))
   }
@@ -362,14 +382,8 @@ export function trainModel(input: TrainInput, params: TrainParams): TrainResult 
   }
   t = lap('assign', t)
 
-  // 7. metrics on the modelled rows
-  const metricRows = dropped ? fitRows : indicesWhere(n, () => true)
-  const Mm = metricRows.length === n ? M : takeRows(M, metricRows)
-  const labelsM = Int32Array.from(metricRows, (r) => slotOf[r]!)
-  const sameRowsAsFit = metricRows.length === fitRows.length
-  const silhouette = sameRowsAsFit ? chosen.silhouette : silhouetteScore(Mm, labelsM, { seed })
-  let inertia = 0
-  for (let q = 0; q < metricRows.length; q++) inertia += sqDist(Mm.data, q * d, centroids, labelsM[q]! * d, d)
+  // 7. metrics on the metric rows: those of the chosen k's scan entry (same partition)
+  const silhouette = chosen.silhouette
   let logRfmSilhouette: number | null = null
   const yard = logRfmSpace(input.yardstick ?? table, table.customerIds)
   const yLabels = Int32Array.from(yard.rows, (r) => assignments[r]!)
@@ -378,9 +392,9 @@ export function trainModel(input: TrainInput, params: TrainParams): TrainResult 
   }
   const metrics: TrainMetrics = {
     silhouette,
-    calinskiHarabasz: calinskiHarabasz(Mm, labelsM),
-    daviesBouldin: daviesBouldin(Mm, labelsM),
-    inertia,
+    calinskiHarabasz: chosen.calinskiHarabasz,
+    daviesBouldin: chosen.daviesBouldin,
+    inertia: chosen.inertia,
     stability: chosen.stability,
     logRfmSilhouette,
   }
