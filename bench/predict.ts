@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<void> {
       if (j.status === 'failed' || j.status === 'cancelled') throw new Error(`training ${j.status}: ${j.error}`)
       await new Promise((r) => setTimeout(r, 200))
     }
-    const segments: any[] = await (await fetch(`${server.base}/segments`)).json()
+    const segments = (await (await fetch(`${server.base}/segments`)).json()) as any[]
     const ids: string[] = []
     for (const s of segments) {
       let cursor: string | null = null
