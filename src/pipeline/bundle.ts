@@ -2,7 +2,7 @@
 // raw feature row → the model's input columns → fitted transforms → model columns → PCA (seed)
 // → nearest centroid, with exactly the arithmetic used in training (`embedRow` is shared), so a
 // training customer's raw features score to its training segment bit for bit.
-import type { FeatureStats, FeatureTable, ProductRank, RecipeName, SegmentName, SegmentProfiles } from './types.ts'
+import type { FeatureStats, FeatureTable, Matrix, ProductRank, RecipeName, SegmentName, SegmentProfiles } from './types.ts'
 import { applyTransformsToRow, type TransformParams } from './transforms.ts'
 import { projectRow, type PcaModel } from './pca.ts'
 import { nearestCentroid } from './kmeans.ts'
@@ -196,6 +196,29 @@ export function scoreTable(bundle: ModelBundle, table: FeatureTable): { segments
     for (let s = 0; s < c.k; s++) distances[r * c.k + s] = Math.sqrt(sqDist(x, 0, c.centroids, s * c.dims, c.dims))
   }
   return { segments, index, distances }
+}
+
+/**
+ * The transformed model columns of every row, as fed to PCA (or to the distance when the model
+ * has no PCA): what a PCA reconstruction error is measured on.
+ */
+export function modelInputRows(bundle: ModelBundle, table: FeatureTable): Matrix {
+  const c = compileBundle(bundle)
+  const n = table.customerIds.length
+  const p = table.features.length
+  const m = c.modelColumns.length
+  const cols = bundle.features.map((f) => table.features.indexOf(f))
+  for (const i of bundle.inputs) if (cols[i]! < 0) throw new RangeError(`table has no column ${bundle.features[i]}`)
+  const row = new Float64Array(bundle.features.length)
+  const x = new Float64Array(c.dims)
+  const out = new Float64Array(n * m)
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < cols.length; j++) row[j] = cols[j]! >= 0 ? table.values[r * p + cols[j]!]! : NaN
+    embedRow(c, row, 0, x)
+    // embedRow leaves the pre-PCA model columns in c.mbuf.
+    out.set(c.mbuf.subarray(0, m), r * m)
+  }
+  return { rows: n, cols: m, data: out }
 }
 
 /** A copy of the bundle with names, descriptions, profiles and top products filled in by id. */

@@ -4,12 +4,26 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { trainingJob } from '../jobs/train-job.ts'
-import { startWorker, type WorkerOptions } from '../jobs/worker.ts'
+import { startWorker, type JobHandler, type WorkerOptions } from '../jobs/worker.ts'
 
 export default fp(async function inlineWorker(app: FastifyInstance, opts: { config: Config; worker?: WorkerOptions }) {
   if (opts.config.worker !== 'inline') return
+  const train = trainingJob(app.db)
+  // Training time goes into this instance's /metrics.
+  const timed: JobHandler = async (params, ctx) => {
+    const started = performance.now()
+    const recipe = String((params as { recipe?: string }).recipe ?? 'default')
+    let status = 'failed'
+    try {
+      const result = await train(params, ctx)
+      status = 'succeeded'
+      return result
+    } finally {
+      app.metrics.trainingSeconds.observe({ recipe, status }, (performance.now() - started) / 1000)
+    }
+  }
   app.addHook('onReady', async () => {
-    const worker = startWorker(app.db, trainingJob(app.db), { logger: app.log, ...opts.worker })
+    const worker = startWorker(app.db, timed, { logger: app.log, ...opts.worker })
     app.log.info({ worker: worker.id }, 'inline job worker started')
     app.addHook('onClose', async () => worker.stop())
   })

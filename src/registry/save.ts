@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts'
 import { serializeBundle, parseBundle, type ModelBundle } from '../pipeline/bundle.ts'
 import { boughtStockCodes } from '../pipeline/recommend.ts'
 import type { Training } from '../training/train.ts'
+import { buildReference } from '../drift/model-reference.ts'
 import { activateIn, isBetter, type ModelMetrics } from './models.ts'
 
 export type ActivationPolicy = 'if-better' | 'always' | 'never'
@@ -72,13 +73,15 @@ export async function saveModel(db: Database, input: SaveInput): Promise<SaveOut
   const { training } = input
   const bundle = serializeBundle(training.result.bundle)
   const metrics = metricsOf(training)
+  // The training distribution, kept for drift reports (sketches and counts, no rows).
+  const reference = buildReference(training.result.bundle, training.table)
   return db.transaction(async (tx) => {
     const [row] = await tx.query<{ version: number }>(
-      `INSERT INTO model_versions (recipe, recipe_version, params, datasets, k, customers, metrics, cleaning, report, bundle, job_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING version`,
+      `INSERT INTO model_versions (recipe, recipe_version, params, datasets, k, customers, metrics, cleaning, report, bundle, job_id, reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING version`,
       [training.table.recipe, training.table.recipeVersion, JSON.stringify(input.params), JSON.stringify(input.datasets),
         training.result.bundle.segments.length, training.table.customerIds.length, JSON.stringify(metrics),
-        JSON.stringify(training.build.cleaning), JSON.stringify(training.result.report), bundle, input.jobId],
+        JSON.stringify(training.build.cleaning), JSON.stringify(training.result.report), bundle, input.jobId, JSON.stringify(reference)],
     )
     const version = row!.version
     await tx.copyCsv('assignments', ASSIGNMENT_COLUMNS, toAsync(assignmentCsv(version, training)))

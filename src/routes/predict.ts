@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { HttpProblem } from '../errors.ts'
-import { predict, predictByIdJson, type PredictInput } from '../serving/predict.ts'
+import type { ServedModel } from '../registry/served.ts'
+import { predict, predictById, predictByIdJson, type Prediction, type PredictInput } from '../serving/predict.ts'
 import { BatchBody, ModelQuery, PredictItem } from '../schemas/predict.ts'
 import { problems } from '../schemas/problem.ts'
 
@@ -21,6 +22,13 @@ const BatchItem = Type.Object({
 }, { description: 'A prediction, or for an item that failed, its customerId and error' })
 
 export default async function predictRoutes(app: FastifyInstance) {
+  /** Samples a prediction into the prediction log (drift over recent traffic). */
+  const logged = (m: ServedModel, p: Prediction): Prediction => {
+    app.predictionLog.record(m.version, p.segment.id, m.bundle.features.map((f) => p.features[f] ?? NaN))
+    app.metrics.predictions.inc({ model_version: String(m.version), segment: String(p.segment.id) })
+    return p
+  }
+
   app.get<{ Params: { customerId: string }; Querystring: Static<typeof ModelQuery> }>(
     '/predict/customer/:customerId',
     {
@@ -33,7 +41,12 @@ export default async function predictRoutes(app: FastifyInstance) {
       },
     },
     // The hot path: the answer is serialized once per customer and model version.
-    async (request, reply) => reply.type('application/json; charset=utf-8').send(predictByIdJson(await app.models.get(request.query.model), request.params.customerId)),
+    async (request, reply) => {
+      const m = await app.models.get(request.query.model)
+      const json = predictByIdJson(m, request.params.customerId)
+      logged(m, predictById(m, request.params.customerId))
+      return reply.type('application/json; charset=utf-8').send(json)
+    },
   )
 
   app.post<{ Body: Static<typeof PredictItem>; Querystring: Static<typeof ModelQuery> }>(
@@ -47,7 +60,10 @@ export default async function predictRoutes(app: FastifyInstance) {
         response: { 200: PredictionRef, ...problems(400, 404, 409, 422) },
       },
     },
-    async (request) => predict(await app.models.get(request.query.model), request.body as PredictInput),
+    async (request) => {
+      const m = await app.models.get(request.query.model)
+      return logged(m, predict(m, request.body as PredictInput))
+    },
   )
 
   app.post<{ Body: Static<typeof BatchBody>; Querystring: Static<typeof ModelQuery> }>(
@@ -67,7 +83,7 @@ export default async function predictRoutes(app: FastifyInstance) {
       const items: PredictInput[] = 'customerIds' in body ? body.customerIds.map((customerId) => ({ customerId })) : (body.items as PredictInput[])
       const predictions = items.map((item) => {
         try {
-          return predict(model, item)
+          return logged(model, predict(model, item))
         } catch (err) {
           if (!(err instanceof HttpProblem)) throw err
           return { customerId: 'customerId' in item ? item.customerId : null, error: { status: err.status, title: err.title, detail: err.detail } }

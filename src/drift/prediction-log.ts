@@ -1,0 +1,68 @@
+// A bounded, sampled log of predictions in Postgres, so drift can be measured over recent
+// traffic (GET /drift?window=24h). Predictions are sampled, buffered in memory and written in one
+// INSERT per second; the table is trimmed to its bound as it goes. Losing a buffer in a crash
+// loses a second of samples, which a drift statistic does not notice.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../db/database.ts'
+
+interface Entry {
+  version: number
+  segment: number
+  features: string
+}
+
+export class PredictionLog {
+  private buffer: Entry[] = []
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> | undefined
+  private flushes = 0
+
+  constructor(
+    private readonly db: Database,
+    private readonly sample: number,
+    private readonly maxRows: number,
+    private readonly log?: FastifyBaseLogger,
+    private readonly flushMs = 1000,
+  ) {}
+
+  start(): void {
+    if (this.sample <= 0) return
+    this.timer = setInterval(() => { void this.flush() }, this.flushMs)
+    this.timer.unref()
+  }
+
+  /** Records a prediction with probability `sample`. */
+  record(version: number, segment: number, features: ArrayLike<number>): void {
+    if (this.sample <= 0 || Math.random() >= this.sample) return
+    if (this.buffer.length >= 10_000) return // the writer is behind: drop rather than grow
+    this.buffer.push({ version, segment, features: `{${Array.prototype.join.call(features, ',')}}` })
+  }
+
+  flush(): Promise<void> {
+    if (this.buffer.length === 0) return this.flushing ?? Promise.resolve()
+    this.flushing ??= (async () => {
+      const batch = this.buffer
+      this.buffer = []
+      try {
+        await this.db.query(
+          // Each feature vector travels as an array literal: unnest would flatten a 2-D array.
+          'INSERT INTO prediction_log (model_version, segment, features) SELECT v, s, f::float8[] FROM unnest($1::int[], $2::int[], $3::text[]) AS u(v, s, f)',
+          [batch.map((e) => e.version), batch.map((e) => e.segment), batch.map((e) => e.features)],
+        )
+        if (++this.flushes % 10 === 0) {
+          await this.db.query('DELETE FROM prediction_log WHERE id <= (SELECT max(id) FROM prediction_log) - $1', [this.maxRows])
+        }
+      } catch (err) {
+        this.log?.warn({ err }, 'could not write the prediction log')
+      } finally {
+        this.flushing = undefined
+      }
+    })()
+    return this.flushing
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.flush()
+  }
+}

@@ -1,0 +1,77 @@
+// GET /metrics (Prometheus text, open like health): process defaults, request count and latency
+// per route, predictions per segment, jobs by status, training duration and the active model.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { predictions: Counter<'model_version' | 'segment'>; trainingSeconds: Histogram<'recipe' | 'status'> }
+  }
+}
+
+export default fp(async function metrics(app: FastifyInstance) {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] })
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [registry],
+  })
+  const predictions = new Counter({ name: 'retail_segments_predictions_total', help: 'Predictions served by model version and segment', labelNames: ['model_version', 'segment'], registers: [registry] })
+  const trainingSeconds = new Histogram({
+    name: 'retail_segments_training_duration_seconds',
+    help: 'Training job duration, for jobs run by this process (WORKER=inline)',
+    labelNames: ['recipe', 'status'],
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'retail_segments_jobs',
+    help: 'Training jobs by status (from the database)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const rows = await app.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM jobs GROUP BY status')
+      for (const s of ['queued', 'running', 'succeeded', 'failed', 'cancelled']) this.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'retail_segments_last_training_duration_seconds',
+    help: 'Duration of the latest successful training job, whichever process ran it',
+    registers: [registry],
+    async collect() {
+      const rows = await app.db.query<{ s: number | null }>(
+        `SELECT extract(epoch FROM finished_at - started_at)::float8 AS s FROM jobs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1`)
+      this.set(rows[0]?.s ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'retail_segments_active_model_info',
+    help: 'The active model version served by this instance (value 1)',
+    labelNames: ['version', 'recipe', 'k'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const version = app.models.activeVersion
+      if (version === null) return
+      const m = await app.models.get(version)
+      this.set({ version: String(version), recipe: m.bundle.recipe, k: String(m.bundle.segments.length) }, 1)
+    },
+  })
+  app.decorate('metrics', { predictions, trainingSeconds })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) })
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  })
+
+  app.get('/metrics', { config: { role: 'open' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  )
+})
