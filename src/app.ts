@@ -4,12 +4,17 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import type { WorkerOptions } from './jobs/worker.ts'
 import authPlugin from './plugins/auth.ts'
+import dashboardPlugin from './plugins/dashboard.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin from './plugins/errors.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import modelsPlugin from './plugins/models.ts'
+import predictionLogPlugin from './plugins/prediction-log.ts'
+import protectionPlugin from './plugins/protection.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import workerPlugin from './plugins/worker.ts'
 import datasetRoutes from './routes/datasets.ts'
+import driftRoutes from './routes/drift.ts'
 import healthRoutes from './routes/health.ts'
 import jobRoutes from './routes/jobs.ts'
 import modelRoutes from './routes/models.ts'
@@ -34,10 +39,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   })
   await app.register(errorsPlugin)
+  await app.register(protectionPlugin, { config })
   await app.register(swaggerPlugin)
   await app.register(authPlugin, { config })
   await app.register(dbPlugin, { config })
   await app.register(modelsPlugin)
+  await app.register(predictionLogPlugin, { config })
+  await app.register(metricsPlugin)
   await app.register(workerPlugin, { config, worker: options.worker })
   await app.register(healthRoutes)
   await app.register(datasetRoutes, { config })
@@ -45,5 +53,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(modelRoutes)
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
+  await app.register(driftRoutes)
+  await app.register(dashboardPlugin)
   return app
 }

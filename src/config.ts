@@ -10,11 +10,33 @@ export interface Config {
   databaseUrl: string | undefined
   dataDir: string
   apiKeys: { role: Role; key: string }[]
+  /** AUTH: `auto` (keys if any, else open; refused in production), `on` (keys required), `off` (open, deliberately). */
+  auth: 'auto' | 'on' | 'off'
+  /** NODE_ENV=production: the service refuses to run open unless AUTH=off. */
+  production: boolean
   worker: 'inline' | 'off'
   logLevel: string
   maxUploadBytes: number
   /** Bound on decompressed upload size (gzip or xlsx), against decompression bombs. */
   maxInflatedBytes: number
+  /** Body limit of the prediction routes (JSON); the other JSON routes accept 64 KiB. */
+  maxJsonBytes: number
+  /** Whole request (headers and body) must arrive within this; 0 = no limit. */
+  requestTimeoutMs: number
+  /** An idle socket is closed after this; 0 = never. */
+  connectionTimeoutMs: number
+  keepAliveTimeoutMs: number
+  /** Write requests (uploads, train, cancel, activate, delete) per client address and window; 0 = no limit. */
+  rateLimitMax: number
+  rateLimitWindowMs: number
+  /** Mean event-loop delay over a second above which requests get 503; 0 = not checked. */
+  maxEventLoopDelayMs: number
+  /** Heap use, in percent of V8's heap limit, above which requests get 503; 0 = not checked. */
+  maxHeapUsedPercent: number
+  /** Share of predictions written to the prediction log (for drift over recent traffic); 0 = none. */
+  predictionLogSample: number
+  /** The prediction log keeps at most this many rows (the oldest go first). */
+  predictionLogMaxRows: number
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +64,26 @@ function apiKeys(raw: string | undefined): Config['apiKeys'] {
   })
 }
 
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  const value = Number(raw)
+  if (!(value >= 0 && value <= 1)) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`)
+  return value
+}
+
+function percent(value: number): number {
+  if (value > 100) throw new ConfigError(`MAX_HEAP_USED_PERCENT must be between 0 and 100, got ${value}`)
+  return value
+}
+
+function authMode(raw: string | undefined): Config['auth'] {
+  const value = (raw ?? '').trim().toLowerCase()
+  if (value === '') return 'auto'
+  if (value === 'on' || value === 'off') return value
+  throw new ConfigError(`AUTH must be on or off, got "${raw}"`)
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const worker = env.WORKER ?? 'inline'
   if (worker !== 'inline' && worker !== 'off') throw new ConfigError(`WORKER must be inline or off, got "${worker}"`)
@@ -52,9 +94,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     apiKeys: apiKeys(env.API_KEYS),
+    auth: authMode(env.AUTH),
+    production: env.NODE_ENV === 'production',
     worker,
     logLevel: env.LOG_LEVEL ?? 'info',
     maxUploadBytes,
     maxInflatedBytes: int(env, 'MAX_INFLATED_BYTES', Math.max(4096 * MiB, 20 * maxUploadBytes), 1),
+    maxJsonBytes: int(env, 'MAX_JSON_BYTES', 10 * MiB, 1024),
+    // 10 minutes lets a 200 MiB upload through at 350 kB/s; a slow-loris client is cut off then.
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 600_000),
+    connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
+    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 600),
+    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
+    maxEventLoopDelayMs: int(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000),
+    maxHeapUsedPercent: percent(int(env, 'MAX_HEAP_USED_PERCENT', 90)),
+    predictionLogSample: fraction(env, 'PREDICTION_LOG_SAMPLE', 0.1),
+    predictionLogMaxRows: int(env, 'PREDICTION_LOG_MAX_ROWS', 100_000, 1),
   }
 }

@@ -63,6 +63,9 @@ export async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
   // An idle client whose server went away emits 'error'; without a listener it would crash the process.
   pool.on('error', () => {})
+  // So does a checked-out client (an upload's transaction waiting for more of the body when the
+  // server stops): its next query fails instead, the transaction rolls back, and it is discarded.
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   return {
     kind: 'postgres',

@@ -1,10 +1,15 @@
 // API keys with roles. Each route says who may call it (config.role: admin, read — the default —
-// or open); docs and health are open. With no keys configured the service runs open and says so
-// loudly at start-up.
+// or open); docs, health and metrics are open. Without keys the service runs open and says so
+// loudly at start-up, except with NODE_ENV=production (or AUTH=on), where it refuses to start
+// unless AUTH=off says that open is meant.
+//
+// Keys are never logged: Fastify's request serializer logs method, url, host and address only,
+// no header, and no key material is kept beyond its sha256 digest (test/auth.test.ts captures
+// the logs of authorized and refused requests at trace level and looks for the keys).
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Config, Role } from '../config.ts'
+import { ConfigError, type Config, type Role } from '../config.ts'
 import { HttpProblem } from '../errors.ts'
 
 declare module 'fastify' {
@@ -22,29 +27,61 @@ declare module 'fastify' {
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
 const OPEN_PREFIXES = ['/docs', '/openapi.json', '/health/', '/metrics']
+const MIN_KEY_LENGTH = 16
 
-function routeRole(request: FastifyRequest): Role | 'open' {
-  const configured = request.routeOptions.config.role
+/** The role a route needs: its config.role, else open for docs/health/metrics, else read. */
+export function requiredRole(url: string, configured: Role | 'open' | undefined): Role | 'open' {
   if (configured) return configured
-  const url = request.routeOptions.url ?? ''
   return OPEN_PREFIXES.some((p) => url.startsWith(p)) ? 'open' : 'read'
 }
 
+const roleOf = (request: FastifyRequest) => requiredRole(request.routeOptions.url ?? '', request.routeOptions.config.role)
+
+/** Refuses a configuration that would run open by accident; returns whether auth is enforced. */
+export function checkAuthConfig(config: Config): boolean {
+  if (config.auth === 'off') return false
+  if (config.apiKeys.length > 0) return true
+  if (config.auth === 'on') throw new ConfigError('AUTH=on but API_KEYS is empty: set API_KEYS (e.g. admin:<key>,read:<key>)')
+  if (config.production) {
+    throw new ConfigError('NODE_ENV=production and API_KEYS is empty: set API_KEYS, or AUTH=off to run the API open on purpose')
+  }
+  return false
+}
+
 export default fp(async function auth(app: FastifyInstance, opts: { config: Config }) {
-  const keys = opts.config.apiKeys.map((k) => ({ role: k.role, digest: digest(k.key), label: `${k.role}:${k.key.slice(0, 2)}…` }))
+  const enforced = checkAuthConfig(opts.config)
+
+  // The OpenAPI document says which operations need a key (Swagger UI's "Authorize" then sends it).
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (route.schema?.hide) return
+    const needed = requiredRole(route.url, route.config?.role)
+    route.schema = { ...route.schema, security: needed === 'open' ? [] : [{ bearer: [] }] } as RouteOptions['schema']
+  })
+
   app.decorateRequest('actor', 'anonymous')
-  if (keys.length === 0) {
-    app.log.warn('API_KEYS is not set: the API is OPEN to anyone who can reach it (uploads, training, activation included)')
+  if (!enforced) {
+    const why = opts.config.auth === 'off' ? 'AUTH=off' : 'API_KEYS is not set'
+    const ignored = opts.config.apiKeys.length > 0 ? ' (the keys in API_KEYS are ignored)' : ''
+    const message = `${why}${ignored}: the API is OPEN to anyone who can reach it (uploads, training, activation included)`
+    if (opts.config.production) app.log.error(message)
+    else app.log.warn(message)
     return
   }
+
+  const keys = opts.config.apiKeys.map((k) => ({ role: k.role, digest: digest(k.key) }))
+  for (const k of opts.config.apiKeys) {
+    if (k.key.length < MIN_KEY_LENGTH) app.log.warn({ role: k.role }, `an API key is shorter than ${MIN_KEY_LENGTH} characters: use long random keys (openssl rand -hex 32)`)
+  }
+
   app.addHook('onRequest', async (request) => {
-    const needed = routeRole(request)
+    const needed = roleOf(request)
     if (needed === 'open') return
     const header = request.headers.authorization ?? ''
-    const match = /^Bearer\s+(.+)$/i.exec(header)
+    const match = /^Bearer[ \t]+(\S.*)$/i.exec(header)
     if (!match) throw new HttpProblem(401, 'Unauthorized', 'send an API key as "Authorization: Bearer <key>"')
     const presented = digest(match[1]!.trim())
     let role: Role | undefined
+    // Every key is compared (no early exit), so timing does not tell which one matched.
     for (const k of keys) if (timingSafeEqual(k.digest, presented)) role = role === 'admin' ? role : k.role
     if (!role) throw new HttpProblem(401, 'Unauthorized', 'the API key is not valid')
     if (needed === 'admin' && role !== 'admin') throw new HttpProblem(403, 'Forbidden', 'this needs an admin key')

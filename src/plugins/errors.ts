@@ -36,6 +36,25 @@ function fromValidation(err: FastifyError): HttpProblem {
   return new HttpProblem(400, 'Bad Request', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors)
 }
 
+const DATABASE_RETRY_AFTER_S = 5
+// Connection failures of pg (node error codes, SQLSTATE class 08, shutdown 57P0x, too many
+// connections) and of Prisma (P1001 unreachable, P1002 timeout, P1017 closed, P2024 pool timeout).
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', 'P1001', 'P1002', 'P1017', 'P2024'])
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections'])
+const UNAVAILABLE_MESSAGE = /Connection terminated|not queryable|Can't reach database server|Server has closed the connection|timeout exceeded when trying to connect/i
+
+/** Whether an error says the database cannot be reached (rather than that a query is wrong). */
+export function databaseUnavailable(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 4) return false
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } }
+  const adapter = e.meta?.driverAdapterError?.cause
+  const code = typeof e.code === 'string' ? e.code : ''
+  if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return true
+  if (UNAVAILABLE_KINDS.has(String(adapter?.kind)) || UNAVAILABLE_CODES.has(String(adapter?.originalCode)) || String(adapter?.originalCode).startsWith('08')) return true
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true
+  return databaseUnavailable(e.cause, depth + 1)
+}
+
 export default fp(async function errors(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let problem: HttpProblem
@@ -43,6 +62,11 @@ export default fp(async function errors(app: FastifyInstance) {
     else if (err.validation) problem = fromValidation(err)
     else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       problem = new HttpProblem(err.statusCode, TITLES[err.statusCode] ?? 'Bad Request', err.message)
+    } else if (databaseUnavailable(err)) {
+      // The database is down or restarting: a condition to retry, not a bug (test/faults.test.ts).
+      request.log.warn({ err }, 'database unavailable')
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_S))
+      problem = new HttpProblem(503, 'Service Unavailable', `the database is unreachable; retry in ${DATABASE_RETRY_AFTER_S} s`)
     } else {
       request.log.error({ err }, 'unhandled error')
       problem = new HttpProblem(500, 'Internal Server Error', `unexpected error; quote request id ${request.id} when reporting it`)

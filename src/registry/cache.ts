@@ -78,6 +78,8 @@ export class ModelCache {
       if (!this.active) throw noActiveModel()
       return this.active
     }
+    // Versions are int4 in the database: a larger one (?model=1e20, a forged cursor) does not exist.
+    if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) throw new HttpProblem(404, 'Not Found', `model version ${version} does not exist`)
     let m = this.others.get(version)
     if (!m) {
       const loaded = await loadServedModel(this.db, version)

@@ -12,6 +12,12 @@ import { DatasetParams, UploadQuery } from '../schemas/datasets.ts'
 import { problems } from '../schemas/problem.ts'
 
 const tags = ['datasets']
+
+/** busboy reports a malformed multipart body with plain Errors; @fastify/multipart's own carry a status. */
+function multipartProblem(err: unknown): unknown {
+  if (err instanceof HttpProblem || typeof (err as { statusCode?: unknown }).statusCode === 'number') return err
+  return new HttpProblem(400, 'Bad Request', `malformed multipart body: ${err instanceof Error ? err.message : String(err)}`)
+}
 const DatasetRef = Type.Ref('Dataset')
 
 export default async function datasets(app: FastifyInstance, opts: { config: Config }) {
@@ -39,6 +45,7 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
         },
       },
       async (request, reply) => {
+        let part: Readable | undefined
         try {
           const contentType = request.headers['content-type'] ?? ''
           if (/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
@@ -51,8 +58,9 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
           let source: Readable
           let hints: { contentType?: string; contentEncoding?: string }
           if (request.isMultipart()) {
-            const file = await request.file()
+            const file = await request.file().catch((e: unknown) => { throw multipartProblem(e) })
             if (!file) throw new HttpProblem(400, 'Bad Request', 'the multipart upload has no field named "file"')
+            part = file.file
             source = file.file
             hints = { contentType: file.mimetype }
           } else {
@@ -67,7 +75,8 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
         } catch (err) {
           // Refused before the whole body was read: close the connection rather than drain it.
           if (!request.raw.complete) reply.header('connection', 'close')
-          throw err
+          // A part that failed (truncated or malformed body) explains whatever the reader threw.
+          throw part?.errored && !(err instanceof HttpProblem) ? multipartProblem(part.errored) : err
         }
       },
     )

@@ -34,5 +34,5 @@ export const ActivationSchema = Type.Object(
   { $id: 'Activation' },
 )
 
-export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1 }) })
+export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) })
 export const ActivateBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })

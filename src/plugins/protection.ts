@@ -1,0 +1,163 @@
+// What stands between the network and the routes: security headers (helmet, with a CSP that
+// Swagger UI at /docs and the dashboard at / work under), a rate limit on write routes, load
+// shedding when the process is overloaded, body limits per route, and socket timeouts.
+//
+// - Write routes (any non-GET route outside /predict: uploads, delete, train, cancel, activate)
+//   share one budget of RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS per client address;
+//   beyond it 429 problem+json with Retry-After. Reads and predictions are not limited.
+// - Under pressure (mean event-loop delay over MAX_EVENT_LOOP_DELAY_MS in two consecutive
+//   one-second samples, or heap use over MAX_HEAP_USED_PERCENT of V8's limit) every request but
+//   /health/live and /metrics gets 503 problem+json with Retry-After.
+// - JSON bodies: 64 KiB, except predictions (MAX_JSON_BYTES, default 10 MiB: a customer's raw
+//   transactions can be long). Uploads stream and are metered by MAX_UPLOAD_BYTES instead; a
+//   route that sets its own bodyLimit keeps it.
+// - REQUEST_TIMEOUT_MS bounds how long a whole request may take to arrive (10 min by default,
+//   enough for 200 MiB at 350 kB/s), CONNECTION_TIMEOUT_MS closes idle sockets.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import { HttpProblem } from '../errors.ts'
+
+export const SMALL_JSON_BYTES = 64 * 1024
+/** Seconds a client is told to wait when the process sheds load. */
+export const PRESSURE_RETRY_AFTER_S = 5
+const PRESSURE_EXEMPT = new Set(['/health/live', '/metrics'])
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+const methods = (route: RouteOptions) => (Array.isArray(route.method) ? route.method : [route.method])
+
+/** Upload, delete, train, cancel, activate, and any later non-GET route outside /predict. */
+export function isWriteRoute(route: Pick<RouteOptions, 'method' | 'url'>): boolean {
+  return methods(route as RouteOptions).some((m) => !SAFE_METHODS.has(m)) && !route.url.startsWith('/predict')
+}
+
+function bodyLimitFor(route: RouteOptions, config: Config): number | undefined {
+  if (route.bodyLimit !== undefined) return undefined // the route decided
+  if (route.url === '/datasets') return undefined // a stream, metered by MAX_UPLOAD_BYTES
+  return route.url.startsWith('/predict') ? config.maxJsonBytes : SMALL_JSON_BYTES
+}
+
+function nonFinite(where: string, values: unknown): void {
+  if (values === null || typeof values !== 'object') return
+  for (const [key, value] of Object.entries(values)) {
+    const bad = (v: unknown) => typeof v === 'number' && !Number.isFinite(v)
+    if (bad(value) || (Array.isArray(value) && value.some(bad))) {
+      throw new HttpProblem(400, 'Bad Request', `${where}.${key} must be a finite number`, [{ path: `${where}.${key}`, message: 'must be a finite number' }])
+    }
+  }
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`)
+
+export default fp(async function protection(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts
+
+  // Socket timeouts on the server Fastify already created (inject does not use them).
+  app.server.requestTimeout = config.requestTimeoutMs
+  // Node requires headersTimeout ≤ requestTimeout; its own default is 60 s.
+  app.server.headersTimeout = config.requestTimeoutMs === 0 ? 60_000 : Math.min(60_000, config.requestTimeoutMs)
+  app.server.keepAliveTimeout = config.keepAliveTimeoutMs
+  app.server.setTimeout(config.connectionTimeoutMs)
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        // Swagger UI (React) sets style attributes; no inline script is allowed anywhere.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'self'"],
+        formAction: ["'self'"],
+        // No upgrade-insecure-requests: the service speaks plain HTTP behind whatever terminates TLS.
+      },
+    },
+  })
+
+  if (config.rateLimitMax > 0) {
+    await app.register(rateLimit, { global: false })
+    const limiter = app.rateLimit({
+      max: config.rateLimitMax,
+      timeWindow: config.rateLimitWindowMs,
+      errorResponseBuilder: (_request, ctx) =>
+        new HttpProblem(429, 'Too Many Requests', `more than ${ctx.max} write requests in ${seconds(config.rateLimitWindowMs)} from this address; retry in ${ctx.after}`),
+    })
+    app.addHook('onRoute', (route: RouteOptions) => {
+      if (!isWriteRoute(route)) return
+      route.onRequest = [...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]), limiter]
+    })
+  }
+
+  // ajv (8.x, with coerceTypes) turns "1e400" or "Infinity" in a query or path into Infinity and then
+  // skips minimum and maximum, so ?limit=1e400 would pass a schema that says at most 1000.
+  app.addHook('preHandler', async (request) => {
+    nonFinite('querystring', request.query)
+    nonFinite('params', request.params)
+  })
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const limit = bodyLimitFor(route, config)
+    if (limit !== undefined) route.bodyLimit = limit
+  })
+
+  if (config.maxEventLoopDelayMs > 0 || config.maxHeapUsedPercent > 0) {
+    const lag = new LagMonitor(config.maxEventLoopDelayMs)
+    app.addHook('onClose', async () => lag.stop())
+    let lastWarned = 0
+    await app.register(underPressure, {
+      maxHeapUsedBytes: config.maxHeapUsedPercent > 0 ? Math.floor((getHeapStatistics().heap_size_limit * config.maxHeapUsedPercent) / 100) : 0,
+      // The event-loop check is ours (see LagMonitor), run as under-pressure's health check.
+      ...(config.maxEventLoopDelayMs > 0 ? { healthCheck: async () => lag.sample(), healthCheckInterval: 1000 } : {}),
+      pressureHandler: async (request: FastifyRequest, reply, type, value) => {
+        if (PRESSURE_EXEMPT.has(request.routeOptions.url ?? '')) return
+        reply.header('retry-after', String(PRESSURE_RETRY_AFTER_S))
+        const what = type === 'heapUsedBytes' ? `heap use at ${Math.round(Number(value) / 2 ** 20)} MiB` : `event-loop delay at ${Math.round(lag.lastMs)} ms`
+        if (Date.now() - lastWarned > 1000) {
+          lastWarned = Date.now()
+          request.log.warn({ type, value: value ?? lag.lastMs }, 'shedding load')
+        }
+        throw new HttpProblem(503, 'Service Unavailable', `the service is overloaded (${what}); retry in ${PRESSURE_RETRY_AFTER_S} s`)
+      },
+    })
+  }
+})
+
+/**
+ * Event-loop lag that lasts. under-pressure's own check sheds load for a second after any single
+ * long block (PGlite starting up, an inline training step), when the block is already over and
+ * the queued requests could be served; this one needs the mean delay of two consecutive
+ * one-second samples above the limit, which sustained overload gives and a one-off block does not.
+ */
+class LagMonitor {
+  private readonly histogram = monitorEventLoopDelay({ resolution: 10 })
+  private over = 0
+  lastMs = 0
+
+  constructor(private readonly maxMs: number) {
+    this.histogram.enable()
+  }
+
+  /** Takes a sample; false (unhealthy) when this one and the previous are over the limit. */
+  sample(): boolean {
+    const mean = this.histogram.mean / 1e6 - 10
+    this.histogram.reset()
+    this.lastMs = Number.isFinite(mean) ? Math.max(0, mean) : 0
+    this.over = this.lastMs > this.maxMs ? this.over + 1 : 0
+    return this.over < 2
+  }
+
+  stop(): void {
+    this.histogram.disable()
+  }
+}
