@@ -30,7 +30,8 @@ export interface BuildOptions {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    // Nothing logs request headers today; the redaction keeps it that way for API keys.
+    logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
     // Upload bodies are streamed and metered by their own route; JSON bodies stay small.
     bodyLimit: 10 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
