@@ -5,10 +5,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { fmt, fullFile, peakRssMiB, runChild, scaledFile, scratchDatabase, startServer, table, upload } from './lib/common.ts'
 
+// --node-options="--max-old-space-size=256" runs the server under a V8 flag, to tell live memory
+// from collector slack (docs/benchmarks.md).
+const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length) ?? ''
+
 async function uploadOn(backend: 'postgres' | 'pglite', file: string) {
   const scratch = backend === 'postgres' ? await scratchDatabase() : null
   const dataDir = backend === 'pglite' ? await mkdtemp(path.join(os.tmpdir(), 'rs-bench-')) : ''
-  const server = await startServer(scratch ? { DATABASE_URL: scratch.url } : { DATA_DIR: dataDir })
+  const server = await startServer({ ...(scratch ? { DATABASE_URL: scratch.url } : { DATA_DIR: dataDir }), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) })
   try {
     const res = await upload(server.port, file)
     if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`)
