@@ -1,6 +1,6 @@
 // GET /drift on the full UCI file against a model trained on it, median of 5, beside a read-only
 // pass over the same stored rows (which the drift request has to make too) in the same run.
-import { fmt, fullFile, runChild, scratchDatabase, startServer, table, upload } from './lib/common.ts'
+import { fmt, fullFile, runChild, scratchDatabase, startServer, table, trainAndWait, upload } from './lib/common.ts'
 
 export async function run(args: string[]): Promise<void> {
   const runs = args.includes('--quick') ? 3 : 5
@@ -9,13 +9,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     const up = await upload(server.port, fullFile())
     if (up.status !== 201) throw new Error(`upload: ${up.status}`)
-    const job: any = await (await fetch(`${server.base}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()
-    for (;;) {
-      const j: any = await (await fetch(`${server.base}/jobs/${job.id}`)).json()
-      if (j.status === 'succeeded') break
-      if (j.status !== 'queued' && j.status !== 'running') throw new Error(`training ${j.status}`)
-      await new Promise((r) => setTimeout(r, 200))
-    }
+    await trainAndWait(server.base)
     const times: number[] = []
     let last: any
     for (let i = 0; i < runs; i++) {

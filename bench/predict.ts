@@ -2,7 +2,7 @@
 // beside the app's own trivial route (/health/live) in the same run, and POST /predict/customers
 // with 10,000 ids. Server and load generator share the machine's two cores.
 import autocannon from 'autocannon'
-import { fmt, fullFile, peakRssMiB, scratchDatabase, startServer, table, upload } from './lib/common.ts'
+import { fmt, fullFile, peakRssMiB, scratchDatabase, startServer, table, trainAndWait, upload } from './lib/common.ts'
 
 interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
@@ -23,13 +23,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     const up = await upload(server.port, fullFile())
     if (up.status !== 201) throw new Error(`upload: ${up.status}`)
-    const job: any = await (await fetch(`${server.base}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()
-    for (;;) {
-      const j: any = await (await fetch(`${server.base}/jobs/${job.id}`)).json()
-      if (j.status === 'succeeded') break
-      if (j.status === 'failed' || j.status === 'cancelled') throw new Error(`training ${j.status}: ${j.error}`)
-      await new Promise((r) => setTimeout(r, 200))
-    }
+    await trainAndWait(server.base)
     const segments = (await (await fetch(`${server.base}/segments`)).json()) as any[]
     const ids: string[] = []
     for (const s of segments) {

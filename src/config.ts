@@ -113,3 +113,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     predictionLogMaxRows: int(env, 'PREDICTION_LOG_MAX_ROWS', 100_000, 1),
   }
 }
+
+/** For process entries: the configuration, or a one-line message and exit code 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`configuration error: ${err.message}`)
+    process.exit(2)
+  }
+}

@@ -1,19 +1,10 @@
 // Process entry: configuration → app → listen; SIGINT/SIGTERM close the app gracefully
 // (in-flight requests finish, the database is closed) before the process exits.
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { loadConfigOrExit } from './config.ts'
 
 async function main() {
-  let config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`)
-      process.exit(2)
-    }
-    throw err
-  }
+  const config = loadConfigOrExit()
   const app = await buildApp(config)
   app.log.info({ backend: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.databaseUrl ? undefined : config.dataDir }, 'starting')
   let closing = false

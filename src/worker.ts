@@ -1,23 +1,14 @@
 // Process entry for a standalone job worker (`npm run worker`, with WORKER=off on the API).
 // Any number of them may share one database.
 import pino from 'pino'
-import { ConfigError, loadConfig } from './config.ts'
+import { loadConfigOrExit } from './config.ts'
 import { openDatabase } from './db/database.ts'
 import { migrate } from './db/migrate.ts'
 import { trainingJob } from './jobs/train-job.ts'
 import { startWorker } from './jobs/worker.ts'
 
 async function main() {
-  let config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`)
-      process.exit(2)
-    }
-    throw err
-  }
+  const config = loadConfigOrExit()
   const log = pino({ level: config.logLevel })
   if (!config.databaseUrl) log.warn('no DATABASE_URL: a separate worker only makes sense on a shared Postgres; using the embedded database in DATA_DIR')
   const db = await openDatabase(config)

@@ -138,3 +138,16 @@ export function table(rows: Record<string, string | number>[]): void {
   console.log(line(width.map((w) => '-'.repeat(w))))
   for (const r of rows) console.log(line(cols.map((c) => String(r[c]))))
 }
+
+/** POST /train with `body`, then polls the job until it ends; throws unless it succeeded. */
+export async function trainAndWait(base: string, body: object = {}): Promise<any> {
+  const res = await fetch(`${base}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const job: any = await res.json()
+  if (res.status !== 202) throw new Error(`POST /train: ${res.status} ${JSON.stringify(job)}`)
+  for (;;) {
+    const j: any = await (await fetch(`${base}/jobs/${job.id}`)).json()
+    if (j.status === 'succeeded') return j
+    if (j.status !== 'queued' && j.status !== 'running') throw new Error(`training ${j.status}: ${j.error}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}

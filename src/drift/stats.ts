@@ -19,6 +19,7 @@
 // ---------------------------------------------------------------------------------------------
 // Special functions
 
+import { quantileSorted } from '../pipeline/profiles.ts'
 const LANCZOS = [
   57.15623566586292, -59.59796035547549, 14.136097974741746, -0.4919138160976202,
   0.00003399464998481189, 0.00004652362892704858, -0.00009837447530487956, 0.0001580887032249125,
@@ -499,16 +500,8 @@ export function psiFromProportions(reference: ArrayLike<number>, current: ArrayL
   return psi
 }
 
-/** Quantile of an ascending sample, numpy's default 'linear' method (Hyndman-Fan type 7). */
-export function quantileSorted(values: ArrayLike<number>, p: number): number {
-  const n = values.length
-  if (n === 0) return Number.NaN
-  const h = (n - 1) * p
-  const lo = Math.floor(h)
-  const a = values[lo]!
-  if (lo + 1 >= n) return a
-  return a + (h - lo) * (values[lo + 1]! - a)
-}
+// numpy's default 'linear' quantile (Hyndman-Fan type 7), shared with the segment profiles.
+export { quantileSorted }
 
 /** Interior edges of `bins` equal-mass bins of an ascending sample: its quantiles k / bins, duplicates dropped. */
 export function quantileEdges(sortedReference: ArrayLike<number>, bins: number): number[] {
