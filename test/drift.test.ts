@@ -1,5 +1,5 @@
 // Drift statistics (src/drift): every statistic against values derived by hand or published
-// tables, property tests, sketches, the report on the real seed feature table, and timing.
+// tables, property tests, sketches, and the report on the real seed feature table.
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import t from 'tap'
@@ -465,8 +465,9 @@ t.test('drift report: chi-squared, Z and Jensen-Shannon features', async (t) => 
   t.equal(large.datasetDrift, true, '2 of 3 ≥ 0.5')
 })
 
-t.test('timing: ~4,400 customers x 15 features', async (t) => {
-  // The 4,282 seed customers plus 118 of them again, a little perturbed: 4,400 x 15.
+t.test('~4,400 customers x 15 features in both regimes: only the scaled column drifts', async (t) => {
+  // The 4,282 seed customers plus 118 of them again, a little perturbed: 4,400 x 15. (Speed is
+  // measured by npm run bench -- drift, not here.)
   const seed = loadSeed('test/fixtures/reference/seed_customer_features_4282.csv')
   const rows = 4400
   const values = new Float64Array(rows * 15)
@@ -474,22 +475,11 @@ t.test('timing: ~4,400 customers x 15 features', async (t) => {
   for (let i = seed.customerIds.length * 15, k = 0; i < values.length; i++, k++) values[i] = seed.values[k]! * 1.01
   const table: FeatureTable = { ...seed, customerIds: Array.from({ length: rows }, (_, i) => String(i)), values }
   const current = scaled(table, ['Total_Spend'], 4)
-  const time = (fn: () => void): number => {
-    const runs: number[] = []
-    for (let r = 0; r < 7; r++) {
-      const t0 = performance.now()
-      fn()
-      runs.push(performance.now() - t0)
-    }
-    return runs.sort((a, b) => a - b)[3]!
-  }
-  const reference = sketchTable(table)
-  const sketchMs = time(() => sketchTable(table))
-  const reportMs = time(() => driftReport(reference, current))
+  const distances = driftReport(sketchTable(table), current)
+  t.equal(distances.regime, 'distances')
+  t.ok(distances.driftedFeatures.includes('Total_Spend'), 'Total_Spend drifts (distances)')
   const smallRef = sketchTable({ ...table, customerIds: table.customerIds.slice(0, 1000), values: table.values.subarray(0, 1000 * 15) })
-  const testsMs = time(() => driftReport(smallRef, current))
-  t.comment(`sketchTable ${sketchMs.toFixed(1)} ms; driftReport 4,400 x 15 vs 4,400 reference ${reportMs.toFixed(1)} ms, vs 1,000 reference (KS exact) ${testsMs.toFixed(1)} ms (median of 7)`)
-  t.ok(reportMs < 100, `report ${reportMs.toFixed(1)} ms`)
-  // Exact KS costs O(n_ref · n_cur · d): 30-45 ms here, bounded loosely for loaded CI machines.
-  t.ok(testsMs < 200, `tests-regime report ${testsMs.toFixed(1)} ms`)
+  const tests = driftReport(smallRef, current)
+  t.equal(tests.regime, 'tests')
+  t.ok(tests.driftedFeatures.includes('Total_Spend'), 'Total_Spend drifts (tests)')
 })

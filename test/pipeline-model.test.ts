@@ -223,7 +223,6 @@ t.test('default recipe on log-RFM features built from the reference table', asyn
   t.notOk(report.kScan[0]!.inRange, 'k = 2 is reported, never chosen')
   const orderValues = bundle.segments.map((s) => s.orderValue)
   t.same(orderValues, [...orderValues].sort((a, b) => b - a), 'segment 0 has the highest mean monetary')
-  t.ok(ms < 3000, `trained in ${ms.toFixed(0)} ms`)
   t.comment(`default: k=${report.k} (${report.kSelection}); silhouette ${m.silhouette.toFixed(4)}, log-RFM ${m.logRfmSilhouette?.toFixed(4)}, stability ${m.stability.toFixed(3)}, CH ${m.calinskiHarabasz.toFixed(1)}, DB ${m.daviesBouldin.toFixed(3)}, sizes ${report.segmentSizes.join(' / ')}, min share ${(100 * minShare).toFixed(1)}%, ${ms.toFixed(0)} ms ${JSON.stringify(report.timingsMs)}`)
   for (const e of report.kScan) t.comment(`  k=${e.k} silhouette ${e.silhouette.toFixed(4)} stability ${e.stability.toFixed(3)} (min ${e.stabilityMin.toFixed(3)}) min share ${(100 * e.minShare).toFixed(1)}% ${e.rejected.join('; ')}`)
 
