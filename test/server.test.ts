@@ -1,15 +1,21 @@
 // The real process: `src/server.ts` started as ops start it, on the suite's backend. It gets
-// ready, survives kill -9 in the middle of an upload without leaving anything behind, and shuts
-// down cleanly on SIGTERM.
-import { readFileSync } from 'node:fs'
+// ready, survives kill -9 in the middle of a large upload without leaving anything behind, and
+// shuts down cleanly on SIGTERM.
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
 import http from 'node:http'
 import { once } from 'node:events'
 import t from 'tap'
 import { openDatabase } from '../src/db/database.ts'
 import { backend, freshConfig } from './helpers/db.ts'
 import { freePort, startProcess, waitReady } from './helpers/process.ts'
+import { writeScaled } from '../bench/lib/scaled.ts'
 
 const start = (env: Record<string, string>) => startProcess('src/server.ts', env)
+const FULL = '../shared/data/online_retail.csv.gz'
 
 t.test(`server process on ${backend}`, async (t) => {
   const config = await freshConfig(t)
@@ -22,14 +28,37 @@ t.test(`server process on ${backend}`, async (t) => {
   const readyMs = await waitReady(port)
   t.comment(`ready after ${readyMs} ms`)
 
-  // Send half of the sample, let the server load it, then kill -9 the server mid-upload.
-  const sample = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
-  const req = http.request({ port, method: 'POST', path: '/datasets', headers: { 'content-type': 'application/gzip', 'content-length': sample.length } })
+  // A large upload (the full UCI file where present, else four shifted copies of the sample),
+  // killed with -9 mid-way: on Postgres once the server's COPY is seen running, so rows were
+  // being written when it died.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rs-server-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  let file = FULL
+  if (!existsSync(FULL)) {
+    file = path.join(dir, 'x4.csv.gz')
+    await writeScaled('test/fixtures/online_retail_sample_445.csv.gz', file, 4)
+  }
+  const body = readFileSync(file)
+  const req = http.request({ port, method: 'POST', path: '/datasets', headers: { 'content-type': 'application/gzip', 'content-length': body.length } })
   req.on('error', () => {})
-  req.write(sample.subarray(0, sample.length >> 1))
-  await new Promise((r) => setTimeout(r, 800))
+  req.write(body.subarray(0, Math.floor(body.length * 0.6)))
+  if (config.databaseUrl) {
+    const watcher = new pg.Client({ connectionString: config.databaseUrl })
+    await watcher.connect()
+    let copying = 0
+    for (let i = 0; i < 200 && copying === 0; i++) {
+      copying = (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY transactions%' AND state = 'active'`)).rows[0].n
+      if (copying === 0) await new Promise((r) => setTimeout(r, 50))
+    }
+    await watcher.end()
+    t.equal(copying, 1, 'the server was in the middle of its COPY when killed')
+    await new Promise((r) => setTimeout(r, 300))
+  } else {
+    await new Promise((r) => setTimeout(r, 1500))
+  }
   server.kill('SIGKILL')
   await once(server, 'exit')
+  req.destroy()
 
   server = start(env)
   await waitReady(port)
