@@ -65,6 +65,12 @@ t.test(`migrations and every Prisma model on ${backend}`, async (t) => {
   await db.prisma.modelVersion.delete({ where: { version: model.version } })
   t.equal(await db.prisma.assignment.count(), 0, 'assignments go with their version')
 
+  const features = await db.prisma.datasetFeatures.create({ data: { datasetId: id, recipes: 'seed:1,default:1', build: { seed: {} } } })
+  t.match(await db.prisma.datasetFeatures.findUniqueOrThrow({ where: { datasetId: id } }), { recipes: 'seed:1,default:1', build: { seed: {} } })
+  await db.prisma.datasetFeatures.delete({ where: { datasetId: features.datasetId } })
+  await db.prisma.predictionLog.create({ data: { modelVersion: 1, segment: 0, features: [1, 2.5] } })
+  t.same((await db.prisma.predictionLog.findFirstOrThrow()).features, [1, 2.5], 'prediction log rows round-trip')
+
   const changed = all.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m))
   await t.rejects(migrate(db, changed), /was changed after it was applied/, 'an edited, applied migration is refused')
 })

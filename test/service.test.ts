@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { RECIPE_KEY, buildFromTransactions, parseBuild } from '../src/datasets/features-store.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
 
@@ -32,6 +33,19 @@ t.test(`service on ${backend}`, async (t) => {
   t.match(noData.json().detail, /upload one/)
 
   const ds = (await app.inject({ method: 'POST', url: '/datasets', payload: SAMPLE, headers: { 'content-type': 'application/gzip' } })).json()
+
+  t.test("a dataset's features are built after upload and equal a fresh build from its transactions", async (t) => {
+    let stored: { build: string }[] = []
+    for (let i = 0; i < 100 && stored.length === 0; i++) {
+      stored = await app.db.query<{ build: string }>('SELECT build::text AS build FROM dataset_features WHERE dataset_id = $1 AND recipes = $2', [ds.id, RECIPE_KEY])
+      if (stored.length === 0) await new Promise((r) => setTimeout(r, 100))
+    }
+    t.equal(stored.length, 1, 'stored in the background after the upload')
+    const fresh = await buildFromTransactions(app.db, [ds.id])
+    const back = parseBuild(stored[0]!.build)
+    t.same(back, fresh, 'tables, cleaning counts and baskets identical')
+    t.same(Array.from(back.default.values), Array.from(fresh.default.values), 'every double bit for bit')
+  })
 
   const { res, job } = await trainAndWait(app, { datasetIds: [ds.id] }, { 'idempotency-key': 'first-train' })
   t.equal(res.headers.location, `/jobs/${job.id}`)

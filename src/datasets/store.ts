@@ -136,5 +136,6 @@ export async function deleteDataset(db: Database, id: string): Promise<void> {
     const gone = await tx.query('DELETE FROM datasets WHERE id = $1 RETURNING id', [id])
     if (gone.length === 0) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
     await tx.query('DELETE FROM transactions WHERE dataset_id = $1', [id])
+    await tx.query('DELETE FROM dataset_features WHERE dataset_id = $1', [id])
   })
 }

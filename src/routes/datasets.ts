@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Readable } from 'node:stream'
 import { Type, type Static } from 'typebox'
 import type { Config } from '../config.ts'
+import { storeDatasetFeatures } from '../datasets/features-store.ts'
 import { deleteDataset, getDataset, listDatasets, storeUpload } from '../datasets/store.ts'
 import { HttpProblem } from '../errors.ts'
 import { readUpload } from '../ingest/upload.ts'
@@ -22,6 +23,16 @@ const DatasetRef = Type.Ref('Dataset')
 
 export default async function datasets(app: FastifyInstance, opts: { config: Config }) {
   const { maxUploadBytes, maxInflatedBytes } = opts.config
+  // A new dataset's features are built right after its upload, in the background, so the first
+  // training or drift report on it does not have to re-read its transactions.
+  const building = new Set<Promise<unknown>>()
+  const buildFeaturesSoon = (id: string) => {
+    const p: Promise<unknown> = storeDatasetFeatures(app.db, id)
+      .catch((err: unknown) => app.log.warn({ err, dataset: id }, 'could not build the dataset\'s features; training will build them'))
+      .finally(() => building.delete(p))
+    building.add(p)
+  }
+  app.addHook('preClose', async () => { await Promise.allSettled(building) })
 
   // Uploads get their own scope: every content type passes through as a stream, and JSON is
   // refused by the handler instead of being parsed.
@@ -70,7 +81,10 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
           }
           const reader = readUpload(source, { ...hints, maxBytes: maxUploadBytes, maxInflatedBytes })
           const { dataset, created } = await storeUpload(app.db, reader, request.query.name)
-          if (created) reply.code(201).header('location', `/datasets/${dataset.id}`)
+          if (created) {
+            reply.code(201).header('location', `/datasets/${dataset.id}`)
+            buildFeaturesSoon(dataset.id)
+          }
           return dataset
         } catch (err) {
           // Refused before the whole body was read: close the connection rather than drain it.

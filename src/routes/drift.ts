@@ -2,11 +2,10 @@
 // predictions logged over a recent window. POST /drift/check can queue a retrain when it drifts.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { countGuestRows, readTransactions } from '../datasets/read.ts'
+import { featuresOf } from '../datasets/features-store.ts'
 import { compareToReference, type DriftComparison, type ModelReference } from '../drift/model-reference.ts'
 import { HttpProblem } from '../errors.ts'
 import { enqueue, type JobView } from '../jobs/queue.ts'
-import { buildFeatures } from '../pipeline/features.ts'
 import type { FeatureTable } from '../pipeline/types.ts'
 import type { ServedModel } from '../registry/served.ts'
 import type { TrainParams } from '../schemas/jobs.ts'
@@ -64,7 +63,7 @@ async function datasetTable(app: FastifyInstance, m: ServedModel, datasetId: str
   const id = datasetId ?? (await app.db.prisma.dataset.findFirst({ orderBy: { createdAt: 'desc' }, select: { id: true } }))?.id
   if (!id) throw new HttpProblem(422, 'No data', 'there is no dataset to compare: upload one with POST /datasets')
   if (!(await app.db.prisma.dataset.findUnique({ where: { id }, select: { id: true } }))) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
-  const build = await buildFeatures(readTransactions(app.db, [id]), { guestRows: await countGuestRows(app.db, [id]) })
+  const build = await featuresOf(app.db, [id])
   const table = m.bundle.recipe === 'seed' ? build.seed : build.default
   if (table.customerIds.length === 0) throw new HttpProblem(422, 'No data', `no customer of dataset ${id} survives cleaning`)
   return { table, datasetId: id }

@@ -2,7 +2,7 @@
 // one pass builds both recipes' features, the pipeline fits the model, and each segment gets its
 // name, profile and top products. Used by the job worker and by scripts/train.ts.
 import type { Database } from '../db/database.ts'
-import { countGuestRows, readTransactions } from '../datasets/read.ts'
+import { featuresOf } from '../datasets/features-store.ts'
 import { annotationsFrom, type ModelBundle } from '../pipeline/bundle.ts'
 import { buildFeatures, type BuildResult } from '../pipeline/features.ts'
 import { nameSegments } from '../pipeline/names.ts'
@@ -35,7 +35,11 @@ export async function trainOnBatches(
   stage: StageFn = async () => {},
   guestRows = 0,
 ): Promise<Training> {
-  const build = await buildFeatures(batches, { guestRows })
+  return trainOnBuild(await buildFeatures(batches, { guestRows }), params, previous, stage)
+}
+
+/** Trains on features already built (both recipes' tables, cleaning counts, baskets). */
+export async function trainOnBuild(build: BuildResult, params: TrainingParams, previous: ModelBundle | undefined, stage: StageFn = async () => {}): Promise<Training> {
   const table = params.recipe === 'seed' ? build.seed : build.default
   const customers = table.customerIds.length
   const minK = params.k === 'auto' ? params.kRange[0] : params.k
@@ -76,6 +80,5 @@ export async function trainOnBatches(
 export class TooLittleData extends Error {}
 
 export async function trainFromDatasets(db: Database, datasetIds: readonly string[], params: TrainingParams, previous: ModelBundle | undefined, stage?: StageFn): Promise<Training> {
-  const guests = await countGuestRows(db, datasetIds)
-  return trainOnBatches(readTransactions(db, datasetIds), params, previous, stage, guests)
+  return trainOnBuild(await featuresOf(db, datasetIds), params, previous, stage)
 }
