@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import http from 'node:http'
-import { fmt, fullFile, peakRssMiB, ROOT, scratchDatabase, startServer, table, upload } from './lib/common.ts'
+import { fmt, fullFile, peakRssMiB, ROOT, scratchDatabase, startServer, table, upload, knownCustomerIds, trainAndWait } from './lib/common.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -60,20 +60,10 @@ export async function run(args: string[]): Promise<void> {
     const up = await upload(server.port, fullFile())
     if (up.status !== 201) throw new Error(`upload: ${up.status}`)
     const post = (p: string, body: unknown) => fetch(`${server.base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    const first = await waitJob(server.base, ((await (await post('/train', { seed: 1, activate: 'always' })).json()) as any).id)
-    if (first.status !== 'succeeded') throw new Error(`first training ${first.status}: ${first.error}`)
+    const first = await trainAndWait(server.base, { seed: 1, activate: 'always' })
     const oldVersion = first.modelVersion as number
 
-    const ids: string[] = []
-    const segments = (await (await fetch(`${server.base}/segments`)).json()) as any[]
-    for (const s of segments) {
-      let cursor: string | null = null
-      do {
-        const page: any = await (await fetch(`${server.base}/segments/${s.id}/customers?limit=10000${cursor ? `&cursor=${cursor}` : ''}`)).json()
-        ids.push(...page.items.map((i: any) => i.customerId))
-        cursor = page.nextCursor
-      } while (cursor)
-    }
+    const ids = await knownCustomerIds(server.base)
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
     const samples: Sample[] = []

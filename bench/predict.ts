@@ -2,7 +2,7 @@
 // beside the app's own trivial route (/health/live) in the same run, and POST /predict/customers
 // with 10,000 ids. Server and load generator share the machine's two cores.
 import autocannon from 'autocannon'
-import { fmt, fullFile, peakRssMiB, scratchDatabase, startServer, table, trainAndWait, upload } from './lib/common.ts'
+import { fmt, fullFile, peakRssMiB, scratchDatabase, startServer, table, trainAndWait, upload, knownCustomerIds } from './lib/common.ts'
 
 interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
@@ -24,16 +24,7 @@ export async function run(args: string[]): Promise<void> {
     const up = await upload(server.port, fullFile())
     if (up.status !== 201) throw new Error(`upload: ${up.status}`)
     await trainAndWait(server.base)
-    const segments = (await (await fetch(`${server.base}/segments`)).json()) as any[]
-    const ids: string[] = []
-    for (const s of segments) {
-      let cursor: string | null = null
-      do {
-        const page: any = await (await fetch(`${server.base}/segments/${s.id}/customers?limit=10000${cursor ? `&cursor=${cursor}` : ''}`)).json()
-        ids.push(...page.items.map((i: any) => i.customerId))
-        cursor = page.nextCursor
-      } while (cursor)
-    }
+    const ids = await knownCustomerIds(server.base)
     const paths = ids.map((id) => `/predict/customer/${id}`)
 
     const trivial = await cannon(`${server.base}/health/live`, null, seconds)

@@ -151,3 +151,18 @@ export async function trainAndWait(base: string, body: object = {}): Promise<any
     await new Promise((r) => setTimeout(r, 200))
   }
 }
+
+/** Every customer of the active model, read page by page from the segments' member lists. */
+export async function knownCustomerIds(base: string): Promise<string[]> {
+  const segments = (await (await fetch(`${base}/segments`)).json()) as any[]
+  const ids: string[] = []
+  for (const s of segments) {
+    let cursor: string | null = null
+    do {
+      const page: any = await (await fetch(`${base}/segments/${s.id}/customers?limit=10000${cursor ? `&cursor=${cursor}` : ''}`)).json()
+      ids.push(...page.items.map((i: any) => i.customerId))
+      cursor = page.nextCursor
+    } while (cursor)
+  }
+  return ids
+}
