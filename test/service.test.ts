@@ -91,6 +91,8 @@ t.test(`service on ${backend}`, async (t) => {
     t.equal(p.distances.length, model.k)
     const bought = new Set((byCustomer.get('12350') ?? []).map((r) => r.StockCode))
     t.ok(p.recommendations.length > 0 && p.recommendations.every((r: { stockCode: string }) => !bought.has(r.stockCode)), 'recommendations exclude what the customer bought')
+    t.same(preds.find((b) => b.customerId === '12350'), p, 'a batch item is the single prediction, whole')
+    t.match(batch.headers['content-type'], /^application\/json/)
     t.equal((await app.inject({ url: '/predict/customer/99999' })).statusCode, 404, 'unknown customer: 404')
     const bad = await app.inject({ method: 'POST', url: '/predict/customer', payload: { features: { recency_days: 3 } } })
     t.equal(bad.statusCode, 400)

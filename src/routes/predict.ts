@@ -83,20 +83,23 @@ export default async function predictRoutes(app: FastifyInstance) {
       const items: PredictInput[] = 'customerIds' in body ? body.customerIds.map((customerId) => ({ customerId })) : (body.items as PredictInput[])
       // Counted per segment once per batch, not once per item.
       const perSegment = new Map<number, number>()
-      const predictions = items.map((item) => {
+      // Each item as JSON text: a known customer's answer is already serialized per model
+      // version, so the batch is joined from those strings rather than stringified again
+      // (9 MB for 10,000 ids: 50 ms saved, bench/predict.ts).
+      const parts = items.map((item) => {
         try {
           const p = logged(model, predict(model, item), false)
           perSegment.set(p.segment.id, (perSegment.get(p.segment.id) ?? 0) + 1)
-          return p
+          return 'customerId' in item ? predictByIdJson(model, item.customerId) : JSON.stringify(p)
         } catch (err) {
           if (!(err instanceof HttpProblem)) throw err
-          return { customerId: 'customerId' in item ? item.customerId : null, error: { status: err.status, title: err.title, detail: err.detail } }
+          return JSON.stringify({ customerId: 'customerId' in item ? item.customerId : null, error: { status: err.status, title: err.title, detail: err.detail } })
         }
       })
       for (const [segment, n] of perSegment) app.metrics.predictions.inc({ model_version: String(model.version), segment: String(segment) }, n)
       // The response schema documents the shape; fast-json-stringify spent ~300 ms on the nested
-      // records of 10,000 items, where JSON.stringify needs ~50 ms (bench/predict.ts).
-      return reply.type('application/json').serializer(JSON.stringify).send({ modelVersion: model.version, predictions })
+      // records of 10,000 items.
+      return reply.type('application/json; charset=utf-8').send(`{"modelVersion":${model.version},"predictions":[${parts.join(',')}]}`)
     },
   )
 }
