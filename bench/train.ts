@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs'
 import { openDatabase } from '../src/db/database.ts'
 import { migrate } from '../src/db/migrate.ts'
+import { encodeUpload } from '../src/datasets/encode.ts'
 import { storeUpload } from '../src/datasets/store.ts'
 import { storeDatasetFeatures } from '../src/datasets/features-store.ts'
 import { readUpload } from '../src/ingest/upload.ts'
@@ -17,7 +18,7 @@ export async function run(args: string[]): Promise<void> {
     try {
       const db = await openDatabase({ databaseUrl: scratch.url, dataDir: '' })
       await migrate(db)
-      const { dataset } = await storeUpload(db, readUpload(createReadStream(file), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 }), `x${copies}`)
+      const { dataset } = await storeUpload(db, (id) => encodeUpload(readUpload(createReadStream(file), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 }), id), `x${copies}`)
       const base = await runChild('train-once.ts', [scratch.url, dataset.id, 'read-only'])
       for (const [recipe, stored] of [['seed', false], ['default', false], ['seed', true], ['default', true]] as const) {
         // "stored": the features the service builds right after an upload (features-store.ts);

@@ -77,6 +77,12 @@ t.test(`uploads on ${backend}`, async (t) => {
     const filler = 'A'.repeat(30000)
     for (let i = 0; i < 12000; i++) sheet.addRow(['1', '2', filler, 1, '2010-12-01 08:26:00', 1, '1', 'X'])
     const bomb = Buffer.from(await bigSheet.xlsx.writeBuffer({ zip: { compression: 'DEFLATE', compressionOptions: { level: 9 } } } as never))
+    // 600 distinct 30,000-character strings: 18 MB of shared strings, over the upload thread's 16 MiB.
+    const manyStrings = new ExcelJS.Workbook()
+    const stringsSheet = manyStrings.addWorksheet('s')
+    stringsSheet.addRow(HEADER.split(','))
+    for (let i = 0; i < 600; i++) stringsSheet.addRow(['1', '2', `${i} ${filler}`, 1, '2010-12-01 08:26:00', 1, '1', 'X'])
+    const stringsBomb = Buffer.from(await manyStrings.xlsx.writeBuffer({ zip: { compression: 'DEFLATE', compressionOptions: { level: 9 } } } as never))
     const cases: { name: string; body: Buffer | string; headers: Record<string, string>; status: number; detail: RegExp }[] = [
       { name: 'empty body', body: '', headers: { 'content-type': 'text/csv' }, status: 400, detail: /empty/i },
       { name: 'binary junk', body: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), headers: { 'content-type': 'application/octet-stream' }, status: 415, detail: /./ },
@@ -86,6 +92,7 @@ t.test(`uploads on ${backend}`, async (t) => {
       { name: 'gzip header on plain text', body: `${HEADER}\n`, headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' }, status: 422, detail: /gzip/i },
       { name: 'a zip that is not a workbook', body: zipOf('hello.txt'), headers: { 'content-type': XLSX }, status: 422, detail: /workbook/i },
       { name: 'xlsx whose sheet inflates to hundreds of MB', body: bomb, headers: { 'content-type': XLSX }, status: 413, detail: /./ },
+      { name: 'xlsx with more shared strings than are held in memory', body: stringsBomb, headers: { 'content-type': XLSX }, status: 413, detail: /^the workbook part xl\/sharedStrings\.xml inflates to more than 16 MiB/ },
       { name: 'JSON', body: '{"rows":[]}', headers: { 'content-type': 'application/json' }, status: 415, detail: /JSON/ },
       { name: 'only bad rows', body: `${HEADER}\n1,2,x,notanumber,2010-12-01 08:26:00,1,1,UK\n`, headers: { 'content-type': 'text/csv' }, status: 422, detail: /./ },
     ]

@@ -4,12 +4,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/database.ts'
 import { HttpProblem } from '../errors.ts'
-import type { UploadReader } from '../ingest/upload.ts'
-import { createSummary } from '../ingest/summary.ts'
-import { TRANSACTION_COLUMNS, createRowEncoder } from './copy-csv.ts'
+import { TRANSACTION_COLUMNS } from './copy-csv.ts'
+import type { EncodedUpload } from './encode.ts'
 import type { Dataset as DatasetRow } from '../generated/prisma/client.ts'
-
-export const MAX_REJECTIONS_KEPT = 100
 
 export interface DatasetView {
   id: string
@@ -62,8 +59,16 @@ export interface StoreResult {
   created: boolean
 }
 
-export async function storeUpload(db: Database, reader: UploadReader, name: string | undefined): Promise<StoreResult> {
+/**
+ * Stores an upload as a new dataset, or finds the dataset with the same bytes. `open` starts
+ * reading and encoding the upload for the dataset id it is given (encodeInThread, or
+ * encodeUpload in the same thread).
+ */
+export async function storeUpload(db: Database, open: (datasetId: string) => EncodedUpload, name: string | undefined): Promise<StoreResult> {
   const id = randomUUID()
+  // Started before the transaction, so the thread loads while the placeholder row goes in.
+  const encoded = open(id)
+  let sha256: string | undefined
   try {
     await db.transaction(async (tx) => {
       // The rows reference the dataset, so its row comes first; its sha256 is only known at the end.
@@ -72,26 +77,14 @@ export async function storeUpload(db: Database, reader: UploadReader, name: stri
          VALUES ($1, $2, $3, '', 0, 0, 0, 0, '[]', 0, 0, 0)`,
         [id, name ?? 'upload', `pending:${id}`],
       )
-      const summary = createSummary()
-      const rejections: DatasetView['rejections'] = []
-      let rejected = 0
-      const encode = createRowEncoder(id)
-      async function* csv() {
-        for await (const batch of reader.batches) {
-          summary.add(batch.rows)
-          rejected += batch.rejections.length
-          for (const r of batch.rejections) if (rejections.length < MAX_REJECTIONS_KEPT) rejections.push(r)
-          if (batch.rows.length > 0) yield encode(batch.rows)
-        }
-      }
-      await tx.copyCsv('transactions', TRANSACTION_COLUMNS, csv())
+      await tx.copyCsv('transactions', TRANSACTION_COLUMNS, encoded.csv)
 
-      const s = summary.result()
+      const { upload, summary: s, rejected, rejections } = encoded.totals()
+      sha256 = upload.sha256
       if (s.rowsAccepted === 0) {
         throw new HttpProblem(422, 'No valid rows', `none of the ${rejected} data rows could be read; the first reasons are listed in errors`,
           rejections.slice(0, 20).map((r) => ({ path: `line ${r.line}`, message: r.reason })))
       }
-      const { sha256, bytes, format } = reader.result()
       const existing = await tx.query<{ id: string }>('SELECT id FROM datasets WHERE sha256 = $1', [sha256])
       if (existing[0]) throw new AlreadyStored(existing[0].id)
       await tx.query(
@@ -99,19 +92,21 @@ export async function storeUpload(db: Database, reader: UploadReader, name: stri
            rejections = $9, customers = $10, invoices = $11, countries = $12,
            date_from = to_timestamp($13::float8 / 1000) AT TIME ZONE 'UTC', date_to = to_timestamp($14::float8 / 1000) AT TIME ZONE 'UTC'
          WHERE id = $1`,
-        [id, name ?? `upload-${sha256.slice(0, 12)}`, sha256, format, bytes, s.rowsAccepted + rejected, s.rowsAccepted, rejected,
+        [id, name ?? `upload-${sha256.slice(0, 12)}`, sha256, upload.format, upload.bytes, s.rowsAccepted + rejected, s.rowsAccepted, rejected,
           JSON.stringify(rejections), s.customers, s.invoices, s.countries, s.dateFrom, s.dateTo],
       )
     })
   } catch (err) {
     if (err instanceof AlreadyStored) return { dataset: await getDataset(db, err.id), created: false }
-    if (isUniqueViolation(err)) {
+    if (isUniqueViolation(err) && sha256 !== undefined) {
       // Another upload of the same bytes committed while this one was loading.
-      const { sha256 } = reader.result()
       const other = await db.prisma.dataset.findUnique({ where: { sha256 } })
       if (other) return { dataset: toView(other), created: false }
     }
     throw err
+  } finally {
+    // The transaction may have failed before the COPY read the upload (database down).
+    await encoded.close()
   }
   return { dataset: await getDataset(db, id), created: true }
 }

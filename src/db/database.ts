@@ -3,6 +3,7 @@
 // Prisma Client on top), so every query and migration is shared; only bulk copy differs.
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
+import v8 from 'node:v8'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { PGlite, Transaction as PGliteTx } from '@electric-sql/pglite'
@@ -16,7 +17,7 @@ export interface SqlTx {
   /** Several statements at once, no parameters (migrations). */
   exec(sql: string): Promise<void>
   /** Bulk-loads CSV text (already escaped, one record per line) into `table (columns)`. */
-  copyCsv(table: string, columns: readonly string[], csv: AsyncIterable<string>): Promise<void>
+  copyCsv(table: string, columns: readonly string[], csv: AsyncIterable<string | Uint8Array>): Promise<void>
 }
 
 export interface SqlRunner extends Omit<SqlTx, 'copyCsv'> {
@@ -54,12 +55,17 @@ function pgTx(client: pg.PoolClient): SqlTx {
       await client.query(sql)
     },
     async copyCsv(table, columns, csv) {
-      await pipeline(Readable.from(csv), client.query(copyFromStdin(copySql(table, columns, 'STDIN'))))
+      // One chunk (a parse batch) buffered ahead of the socket: the producer keeps its own window.
+      await pipeline(Readable.from(csv, { highWaterMark: 1 }), client.query(copyFromStdin(copySql(table, columns, 'STDIN'))))
     },
   }
 }
 
 export async function openPostgres(url: string): Promise<Database> {
+  // Prisma's query compiler is WebAssembly, compiled on the first query. V8's optimizing tier
+  // (TurboFan) cost 80 MiB of RSS for it, its baseline tier (Liftoff) 35 MiB, with the same
+  // query times (docs/decisions.md). Only here: PGlite, Postgres itself in wasm, needs TurboFan.
+  v8.setFlagsFromString('--liftoff-only')
   const pool = new pg.Pool({ connectionString: url, max: 10 })
   // An idle client whose server went away emits 'error'; without a listener it would crash the process.
   pool.on('error', () => {})
@@ -149,7 +155,7 @@ function pgliteTx(tx: PGliteTx | PGlite): SqlTx {
     },
     async copyCsv(table, columns, csv) {
       const sql = copySql(table, columns, `'/dev/blob'`)
-      let parts: string[] = []
+      let parts: (string | Uint8Array)[] = []
       let size = 0
       const flush = async () => {
         if (size === 0) return

@@ -18,10 +18,18 @@ export interface UploadSummary {
  */
 const own = (s: string) => (s.length >= 13 ? Buffer.from(s, 'utf8').toString('utf8') : s)
 
+const PLAIN_NUMBER = /^[1-9]\d{0,14}$/
+/**
+ * A code as a set key: plain numbers (most invoice and customer ids) as numbers, which a set
+ * holds without a string object each (a 10x file has 259,000 invoices). One-to-one: "007" and
+ * "C536379" stay strings, and no string key can equal a number key.
+ */
+const key = (code: string): string | number => (PLAIN_NUMBER.test(code) ? Number(code) : own(code))
+
 export function createSummary(): { add(rows: readonly Line[]): void; result(): UploadSummary } {
   let rowsAccepted = 0
-  const customers = new Set<string>()
-  const invoices = new Set<string>()
+  const customers = new Set<string | number>()
+  const invoices = new Set<string | number>()
   const countries = new Set<string>()
   let dateFrom = Infinity
   let dateTo = -Infinity
@@ -36,11 +44,11 @@ export function createSummary(): { add(rows: readonly Line[]): void; result(): U
       for (const row of rows) {
         if (row.customerId !== customer) {
           customer = row.customerId
-          if (customer !== null && !customers.has(customer)) customers.add(own(customer))
+          if (customer !== null) customers.add(key(customer))
         }
         if (row.invoiceNo !== invoice) {
           invoice = row.invoiceNo
-          if (!invoices.has(invoice)) invoices.add(own(invoice))
+          invoices.add(key(invoice))
         }
         if (row.country !== country) {
           country = row.country

@@ -1,14 +1,14 @@
 // Transaction uploads. The body is never buffered: the raw request stream (or the multipart
-// field `file`) flows through the reader into a COPY, and everything is in one transaction.
+// field `file`) flows through the upload thread's reader into a COPY, all in one transaction.
 import multipart from '@fastify/multipart'
 import type { FastifyInstance } from 'fastify'
 import type { Readable } from 'node:stream'
 import { Type, type Static } from 'typebox'
 import type { Config } from '../config.ts'
 import { storeDatasetFeatures } from '../datasets/features-store.ts'
+import { UploadThreads } from '../datasets/encode-thread.ts'
 import { deleteDataset, getDataset, listDatasets, storeUpload } from '../datasets/store.ts'
 import { HttpProblem } from '../errors.ts'
-import { readUpload } from '../ingest/upload.ts'
 import { DatasetParams, UploadQuery } from '../schemas/datasets.ts'
 import { problems } from '../schemas/problem.ts'
 
@@ -33,6 +33,8 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
     building.add(p)
   }
   app.addHook('preClose', async () => { await Promise.allSettled(building) })
+  const threads = new UploadThreads()
+  app.addHook('onClose', async () => threads.close())
 
   // Uploads get their own scope: every content type passes through as a stream, and JSON is
   // refused by the handler instead of being parsed.
@@ -79,8 +81,8 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
             source = request.body as Readable
             hints = { contentType, contentEncoding: request.headers['content-encoding'] }
           }
-          const reader = readUpload(source, { ...hints, maxBytes: maxUploadBytes, maxInflatedBytes })
-          const { dataset, created } = await storeUpload(app.db, reader, request.query.name)
+          const limits = { maxBytes: maxUploadBytes, maxInflatedBytes }
+          const { dataset, created } = await storeUpload(app.db, (id) => threads.encode(source, { ...hints, ...limits }, id), request.query.name)
           if (created) {
             reply.code(201).header('location', `/datasets/${dataset.id}`)
             buildFeaturesSoon(dataset.id)

@@ -1,0 +1,226 @@
+// Reads and encodes uploads in worker threads, each with its own heap limit.
+//
+// Why threads: parsing millions of rows makes garbage faster than V8 returns it, and the main
+// heap grew with the file (361 MiB for the full file, 405 MiB for ten times it) although little
+// of it was live. A process-wide --max-old-space-size would also cap training in the same
+// process, so the parse gets a bounded heap of its own instead (docs/decisions.md). The API's
+// event loop is also free while a large file is being parsed.
+//
+// A thread runs one upload at a time. After a small upload, or one refused early, it is kept,
+// idle, for the next one; after a large one, or one that hit a limit, it ends and takes its heap
+// with it (an idle thread does not collect its garbage). Threads for concurrent uploads end when
+// done. The body goes to the thread in chunks,
+// at most INPUT_WINDOW ahead of its reader; the thread posts CSV chunks back, at most CSV_WINDOW
+// ahead of the COPY. When an upload stops early the request body is left as it is, never
+// destroyed: the route still answers, then closes the connection.
+import type { Readable } from 'node:stream'
+import { Worker } from 'node:worker_threads'
+import { HttpProblem } from '../errors.ts'
+import { bytesText } from '../ingest/problems.ts'
+import type { UploadHints } from '../ingest/upload.ts'
+import type { EncodedTotals, EncodedUpload } from './encode.ts'
+import { bundleThread, type ThreadBundle } from './thread-bundle.ts'
+import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ToThread } from './thread-protocol.ts'
+
+/**
+ * Heap of an upload thread. What bounds its memory is the young generation: 24 MB instead of
+ * V8's 48 keeps the server under 300 MiB for any file size, for ~20 % more time on the 10x file
+ * (docs/benchmarks.md). The old generation is a safety cap: the full file's upload ends with
+ * ~80 MB of heap, and a 64 MB cap ran out of memory on it now and then; 128 costs no RSS.
+ */
+export const THREAD_OLD_HEAP_MB = 128
+export const THREAD_YOUNG_HEAP_MB = 24
+/**
+ * An xlsx's shared strings are held in the thread's heap while its sheet is read, so they are
+ * capped well below it (413 beyond). The full UCI workbook's take 0.3 MB.
+ */
+export const THREAD_SHARED_STRINGS_BYTES = 16 * 2 ** 20
+/** A thread that was sent more body than this is not kept for the next upload. */
+export const REUSE_MAX_BYTES = 16 * 2 ** 20
+/** Nor is one that refused an upload after this much, or for a limit (413). */
+export const REUSE_AFTER_PROBLEM_BYTES = 2 ** 20
+
+const ENTRY = new URL('./encode-worker.ts', import.meta.url)
+
+type Event = FromThread | { type: 'failed'; err: unknown }
+
+export class UploadThreads {
+  private bundle: Promise<ThreadBundle> | null = null
+  private idle: Worker | null = null
+  private readonly running = new Set<Worker>()
+  private nextId = 1
+  private closed = false
+
+  /** Reads `source` in a thread into COPY CSV for the dataset `datasetId`. */
+  encode(source: Readable, hints: UploadHints, datasetId: string): EncodedUpload {
+    if (this.closed) throw new Error('UploadThreads is closed')
+    const id = this.nextId++
+    let worker: Worker | null = null
+
+    // Everything the thread says about this upload, and what can go wrong around it, in order.
+    const events: Event[] = []
+    let waiters: (() => void)[] = []
+    const changed = () => {
+      const w = waiters
+      waiters = []
+      for (const wake of w) wake()
+    }
+    const until = async (ready: () => boolean) => {
+      while (!ready()) await new Promise<void>((resolve) => waiters.push(resolve))
+    }
+    const send = (m: ToThread, transfer: ArrayBuffer[] = []) => worker?.postMessage(m, transfer)
+    let inFlight = 0
+    let sent = 0
+    let over = false
+    const onMessage = (m: FromThread) => {
+      if (m.id !== id) return
+      if (m.type === 'taken') inFlight--
+      else events.push(m)
+      changed()
+    }
+    const onError = (err: unknown) => {
+      events.push({ type: 'failed', err })
+      changed()
+    }
+    const onExit = (code: number) => onError(new Error(`the upload thread exited (code ${code}) before it finished`))
+
+    const run = async () => {
+      try {
+        const w = await this.acquire()
+        if (over) return this.release(w, true)
+        worker = w
+        w.on('message', onMessage).on('error', onError).on('exit', onExit)
+        send({ type: 'start', id, hints: { maxSharedStringsBytes: THREAD_SHARED_STRINGS_BYTES, ...hints }, datasetId })
+        // destroyOnReturn: false: stopping early leaves the body to the route (see above).
+        // Messages of INPUT_CHUNK bytes at most, whatever the source's chunks (an injected request
+        // is one chunk), and of INPUT_CHUNK / 4 at least but for the last: a slow client's tiny
+        // packets would otherwise each cost the thread's reader a message and a zlib buffer.
+        let pending: Buffer[] = []
+        let size = 0
+        const flush = async (all: boolean) => {
+          const data = Buffer.concat(pending, size)
+          let at = 0
+          for (; at < data.length && (all || data.length - at >= INPUT_CHUNK / 4); at += INPUT_CHUNK) {
+            await until(() => inFlight < INPUT_WINDOW || over)
+            if (over) return
+            inFlight++
+            // A copy of just these bytes (a chunk can be a view of a larger buffer), moved, not cloned.
+            const bytes = new Uint8Array(data.subarray(at, at + INPUT_CHUNK))
+            sent += bytes.length
+            send({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer])
+          }
+          pending = at < data.length ? [data.subarray(at)] : []
+          size = data.length - Math.min(at, data.length)
+        }
+        for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
+          const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+          pending.push(data)
+          size += data.length
+          if (size >= INPUT_CHUNK / 4) await flush(false)
+          if (over) return
+        }
+        await flush(true)
+        if (!over) send({ type: 'end', id })
+      } catch (err) {
+        // No thread, or the body failed or stopped short (client gone, truncated multipart).
+        onError(err)
+      }
+    }
+    void run()
+
+    let totals: EncodedTotals | null = null
+    // Whether the thread can take another upload: it read this one to the end, or refused it
+    // early. One that hit a limit may still hold what it was reading (an xlsx part's strings).
+    let finished = false
+    const stop = async () => {
+      if (over) return
+      over = true
+      changed()
+      if (worker === null) return // run() releases a thread that arrives after this
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit)
+      await this.release(worker, finished && sent <= REUSE_MAX_BYTES)
+    }
+
+    async function* csv(): AsyncGenerator<Buffer> {
+      try {
+        for (;;) {
+          await until(() => events.length > 0)
+          const e = events.shift()!
+          switch (e.type) {
+            case 'csv':
+              yield Buffer.from(e.chunk.buffer, e.chunk.byteOffset, e.chunk.byteLength)
+              send({ type: 'more', id })
+              break
+            case 'done':
+              finished = true
+              totals = e.totals
+              return
+            case 'problem':
+              // Refused early and small (a bad header, a truncated gzip): nothing large was read.
+              finished = e.status !== 413 && sent <= REUSE_AFTER_PROBLEM_BYTES
+              throw new HttpProblem(e.status, e.title, e.detail, e.errors)
+            case 'error':
+              throw new Error(`upload thread: ${e.message}`)
+            case 'failed':
+              if ((e.err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+                throw new HttpProblem(413, 'Payload Too Large', `reading this upload needs more than ${bytesText(THREAD_OLD_HEAP_MB * 2 ** 20)} of memory (too many distinct invoices or shared strings)`)
+              }
+              throw e.err
+          }
+        }
+      } finally {
+        await stop()
+      }
+    }
+
+    return {
+      csv: { [Symbol.asyncIterator]: csv },
+      totals() {
+        if (!totals) throw new Error('EncodedUpload.totals() is only valid after csv has been read to the end')
+        return totals
+      },
+      close: stop,
+    }
+  }
+
+  /** Ends every thread and removes the compiled thread code; uploads still running fail. */
+  async close(): Promise<void> {
+    this.closed = true
+    const all = [...this.running, ...(this.idle ? [this.idle] : [])]
+    this.idle = null
+    await Promise.all(all.map((w) => w.terminate()))
+    const bundle = await this.bundle?.catch(() => null)
+    bundle?.remove()
+  }
+
+  private async acquire(): Promise<Worker> {
+    let worker = this.idle
+    this.idle = null
+    if (worker === null) {
+      this.bundle ??= bundleThread(ENTRY)
+      const { url } = await this.bundle
+      if (this.closed) throw new Error('UploadThreads is closed')
+      worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_HEAP_MB, maxYoungGenerationSizeMb: THREAD_YOUNG_HEAP_MB } })
+      const w = worker
+      // An idle thread that dies (it should not) is simply not reused.
+      w.on('exit', () => {
+        this.running.delete(w)
+        if (this.idle === w) this.idle = null
+      })
+      w.on('error', () => {})
+    }
+    worker.ref()
+    this.running.add(worker)
+    return worker
+  }
+
+  private async release(worker: Worker, reusable: boolean): Promise<void> {
+    this.running.delete(worker)
+    if (reusable && !this.closed && this.idle === null) {
+      this.idle = worker
+      worker.unref()
+    } else {
+      await worker.terminate()
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// An upload thread (see encode-thread.ts). It runs one upload at a time: the body arrives as
+// chunks, each acknowledged once the reader has taken it; the COPY CSV goes back at most
+// CSV_WINDOW chunks ahead of what the main thread has taken; then the totals, or the problem
+// that stopped the upload. Messages of an upload that is over are ignored.
+import { Readable } from 'node:stream'
+import { parentPort } from 'node:worker_threads'
+import { HttpProblem } from '../errors.ts'
+import { readUpload } from '../ingest/upload.ts'
+import { encodeUpload } from './encode.ts'
+import { CSV_WINDOW, type FromThread, type ToThread } from './thread-protocol.ts'
+
+const port = parentPort!
+const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer)
+
+class Upload {
+  readonly chunks: Buffer[] = []
+  ended = false
+  credits = CSV_WINDOW
+  // The body and the CSV credits are waited for at the same time: every waiter re-checks.
+  private waiters: (() => void)[] = []
+
+  constructor(readonly id: number) {}
+
+  changed(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const wake of waiters) wake()
+  }
+
+  async until(ready: () => boolean): Promise<void> {
+    while (!ready()) await new Promise<void>((resolve) => this.waiters.push(resolve))
+  }
+
+  async *body(): AsyncGenerator<Buffer> {
+    for (;;) {
+      await this.until(() => this.chunks.length > 0 || this.ended)
+      const chunk = this.chunks.shift()
+      if (chunk === undefined) return
+      post({ type: 'taken', id: this.id })
+      yield chunk
+    }
+  }
+}
+
+let current: Upload | null = null
+const utf8 = new TextEncoder()
+
+async function run(upload: Upload, start: Extract<ToThread, { type: 'start' }>): Promise<void> {
+  try {
+    const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), start.hints), start.datasetId)
+    for await (const text of encoded.csv) {
+      await upload.until(() => upload.credits > 0)
+      upload.credits--
+      // Encoded here, so the bytes move to the main thread without a copy.
+      const chunk = typeof text === 'string' ? utf8.encode(text) : text
+      post({ type: 'csv', id: upload.id, chunk }, [chunk.buffer as ArrayBuffer])
+    }
+    post({ type: 'done', id: upload.id, totals: encoded.totals() })
+  } catch (err) {
+    if (err instanceof HttpProblem) post({ type: 'problem', id: upload.id, status: err.status, title: err.title, detail: err.detail, errors: err.errors })
+    else post({ type: 'error', id: upload.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+  } finally {
+    current = null
+  }
+}
+
+port.on('message', (m: ToThread) => {
+  if (m.type === 'start') {
+    current = new Upload(m.id)
+    void run(current, m)
+    return
+  }
+  const upload = current
+  if (upload === null || m.id !== upload.id) return
+  // Transferred bytes arrive as a plain Uint8Array; the reader works on Buffers.
+  if (m.type === 'chunk') upload.chunks.push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))
+  else if (m.type === 'end') upload.ended = true
+  else upload.credits++
+  upload.changed()
+})

@@ -1,0 +1,26 @@
+// What the main thread and an upload thread say to each other (encode-thread.ts, encode-worker.ts).
+// Every message names its upload, so one that arrives after its upload is over is ignored.
+import type { FieldError } from '../errors.ts'
+import type { UploadHints } from '../ingest/upload.ts'
+import type { EncodedTotals } from './encode.ts'
+
+/** CSV chunks (one parse batch each, ~0.5 MB) the thread may post before the COPY takes them. */
+export const CSV_WINDOW = 4
+/** Body chunks sent to the thread before its reader takes them, and their largest size. */
+export const INPUT_WINDOW = 8
+export const INPUT_CHUNK = 64 * 1024
+
+export type ToThread =
+  | { type: 'start'; id: number; hints: UploadHints; datasetId: string }
+  | { type: 'chunk'; id: number; bytes: Uint8Array }
+  | { type: 'end'; id: number }
+  /** The COPY took a CSV chunk: the thread may post one more. */
+  | { type: 'more'; id: number }
+
+export type FromThread =
+  /** The reader took a body chunk: the main thread may send one more. */
+  | { type: 'taken'; id: number }
+  | { type: 'csv'; id: number; chunk: Uint8Array }
+  | { type: 'done'; id: number; totals: EncodedTotals }
+  | { type: 'problem'; id: number; status: number; title: string; detail: string; errors: FieldError[] | undefined }
+  | { type: 'error'; id: number; message: string }
