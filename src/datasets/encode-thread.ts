@@ -19,7 +19,7 @@ import { HttpProblem } from '../errors.ts'
 import { bytesText } from '../ingest/problems.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals, EncodedUpload } from './encode.ts'
-import { bundleThread, type ThreadBundle } from './thread-bundle.ts'
+import { bundleThread } from './thread-bundle.ts'
 import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ToThread } from './thread-protocol.ts'
 
 /**
@@ -45,7 +45,7 @@ const ENTRY = new URL('./encode-worker.ts', import.meta.url)
 type Event = FromThread | { type: 'failed'; err: unknown }
 
 export class UploadThreads {
-  private bundle: Promise<ThreadBundle> | null = null
+  private bundle: Promise<URL> | null = null
   private idle: Worker | null = null
   private readonly running = new Set<Worker>()
   private nextId = 1
@@ -183,14 +183,12 @@ export class UploadThreads {
     }
   }
 
-  /** Ends every thread and removes the compiled thread code; uploads still running fail. */
+  /** Ends every thread; uploads still running fail. */
   async close(): Promise<void> {
     this.closed = true
     const all = [...this.running, ...(this.idle ? [this.idle] : [])]
     this.idle = null
     await Promise.all(all.map((w) => w.terminate()))
-    const bundle = await this.bundle?.catch(() => null)
-    bundle?.remove()
   }
 
   private async acquire(): Promise<Worker> {
@@ -198,7 +196,7 @@ export class UploadThreads {
     this.idle = null
     if (worker === null) {
       this.bundle ??= bundleThread(ENTRY)
-      const { url } = await this.bundle
+      const url = await this.bundle
       if (this.closed) throw new Error('UploadThreads is closed')
       worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_HEAP_MB, maxYoungGenerationSizeMb: THREAD_YOUNG_HEAP_MB } })
       const w = worker
