@@ -234,6 +234,8 @@ t.test('Wasserstein, Jensen-Shannon, PSI', async (t) => {
     return js >= 0 && js <= Math.sqrt(Math.LN2) + 1e-12 && js2 <= 1 + 1e-12 && js === jensenShannonDistance(q, p) &&
       jensenShannonDistance(p, p.map((v) => 3 * v)) < 1e-7
   }))
+  // A subnormal weight once made the mixture 0 and the distance Infinity (found by the property above).
+  t.ok(Number.isFinite(jensenShannonDistance([5e-324, 1], [0, 1])), 'a subnormal weight gives a finite distance')
   fc.assert(fc.property(sample, sample, fc.integer({ min: 2, max: 20 }), (a, b, bins) => psi(a, b, bins) >= 0))
 })
 

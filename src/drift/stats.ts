@@ -468,9 +468,10 @@ export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>
   for (let i = 0; i < p.length; i++) {
     const a = p[i]! / sp
     const b = q[i]! / sq
-    const m = (a + b) / 2
+    // a / m with m = (a + b) / 2, written so that a subnormal a (5e-324) does not make m 0.
+    const s = a + b
     // Sum the pair first so that swapping p and q gives the very same number.
-    js += (a > 0 ? a * Math.log(a / m) : 0) + (b > 0 ? b * Math.log(b / m) : 0)
+    js += (a > 0 ? a * Math.log((2 * a) / s) : 0) + (b > 0 ? b * Math.log((2 * b) / s) : 0)
   }
   js /= 2
   if (base !== undefined) js /= Math.log(base)
