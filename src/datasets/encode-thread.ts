@@ -20,7 +20,8 @@ import { bytesText } from '../ingest/problems.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals, EncodedUpload } from './encode.ts'
 import { bundleThread } from './thread-bundle.ts'
-import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ToThread } from './thread-protocol.ts'
+import type { BuildResult } from '../pipeline/features.ts'
+import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ThreadJob, type ToThread } from './thread-protocol.ts'
 
 /**
  * Heap of an upload thread. What bounds its memory is the young generation: 24 MB instead of
@@ -44,6 +45,19 @@ const ENTRY = new URL('./encode-worker.ts', import.meta.url)
 
 type Event = FromThread | { type: 'failed'; err: unknown }
 
+/** One job on one thread: its input pumped in, its events in order, and how it ends. */
+interface Job {
+  /** The next thing the thread said about this job, or what went wrong around it. */
+  next(): Promise<Event>
+  send(m: ToThread): void
+  /** Whether the thread can take another job afterwards (set before stop). */
+  reusable: boolean
+  /** Stops the input and hands the thread back (kept idle or ended). */
+  stop(): Promise<void>
+  /** Body bytes sent so far. */
+  sent(): number
+}
+
 export class UploadThreads {
   private bundle: Promise<URL> | null = null
   private idle: Worker | null = null
@@ -53,11 +67,67 @@ export class UploadThreads {
 
   /** Reads `source` in a thread into COPY CSV for the dataset `datasetId`. */
   encode(source: Readable, hints: UploadHints, datasetId: string): EncodedUpload {
+    // destroyOnReturn: false: stopping early leaves the body to the route (see above).
+    const job = this.start({ kind: 'upload', hints: { maxSharedStringsBytes: THREAD_SHARED_STRINGS_BYTES, ...hints }, datasetId }, source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>)
+    let totals: EncodedTotals | null = null
+    async function* csv(): AsyncGenerator<Buffer> {
+      try {
+        for (;;) {
+          const e = await job.next()
+          switch (e.type) {
+            case 'csv':
+              yield Buffer.from(e.chunk.buffer, e.chunk.byteOffset, e.chunk.byteLength)
+              job.send({ type: 'more', id: e.id })
+              break
+            case 'done':
+              job.reusable = job.sent() <= REUSE_MAX_BYTES
+              totals = e.totals
+              return
+            default:
+              throw failure(e, job)
+          }
+        }
+      } finally {
+        await job.stop()
+      }
+    }
+    return {
+      csv: { [Symbol.asyncIterator]: csv },
+      totals() {
+        if (!totals) throw new Error('EncodedUpload.totals() is only valid after csv has been read to the end')
+        return totals
+      },
+      close: () => job.stop(),
+    }
+  }
+
+  /**
+   * Builds features in a thread from the COPY text of `transactionsSelect` (src/datasets/read.ts):
+   * the same as buildFeatures(readTransactions(...)) in this thread, without its garbage here.
+   */
+  async buildFeatures(copy: AsyncIterable<Uint8Array>, guestRows: number): Promise<BuildResult> {
+    const job = this.start({ kind: 'features', guestRows }, copy)
+    try {
+      const e = await job.next()
+      if (e.type !== 'built') throw failure(e, job)
+      return e.build
+    } finally {
+      await job.stop()
+    }
+  }
+
+  /** Ends every thread; jobs still running fail. */
+  async close(): Promise<void> {
+    this.closed = true
+    const all = [...this.running, ...(this.idle ? [this.idle] : [])]
+    this.idle = null
+    await Promise.all(all.map((w) => w.terminate()))
+  }
+
+  private start(spec: ThreadJob, input: AsyncIterable<Uint8Array | string>): Job {
     if (this.closed) throw new Error('UploadThreads is closed')
     const id = this.nextId++
     let worker: Worker | null = null
-
-    // Everything the thread says about this upload, and what can go wrong around it, in order.
     const events: Event[] = []
     let waiters: (() => void)[] = []
     const changed = () => {
@@ -82,20 +152,37 @@ export class UploadThreads {
       events.push({ type: 'failed', err })
       changed()
     }
-    const onExit = (code: number) => onError(new Error(`the upload thread exited (code ${code}) before it finished`))
+    const onExit = (code: number) => onError(new Error(`the ingest thread exited (code ${code}) before it finished`))
 
-    const run = async () => {
+    const job: Job = {
+      reusable: false,
+      sent: () => sent,
+      send: (m) => send(m),
+      async next() {
+        await until(() => events.length > 0)
+        return events.shift()!
+      },
+      stop: async () => {
+        if (over) return
+        over = true
+        changed()
+        if (worker === null) return // pump() hands back a thread that arrives after this
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit)
+        await this.release(worker, job.reusable)
+      },
+    }
+
+    const pump = async () => {
       try {
         const w = await this.acquire()
         if (over) return this.release(w, true)
         worker = w
         w.on('message', onMessage).on('error', onError).on('exit', onExit)
-        send({ type: 'start', id, hints: { maxSharedStringsBytes: THREAD_SHARED_STRINGS_BYTES, ...hints }, datasetId })
-        // destroyOnReturn: false: stopping early leaves the body to the route (see above).
-        // Messages of INPUT_CHUNK bytes at most, whatever the source's chunks (an injected request
+        send({ type: 'start', id, job: spec })
+        // Messages of INPUT_CHUNK bytes at most, whatever the input's chunks (an injected request
         // is one chunk), and of INPUT_CHUNK / 4 at least but for the last: a slow client's tiny
         // packets would otherwise each cost the thread's reader a message and a zlib buffer.
-        let pending: Buffer[] = []
+        let pending: Uint8Array[] = []
         let size = 0
         const flush = async (all: boolean) => {
           const data = Buffer.concat(pending, size)
@@ -112,7 +199,7 @@ export class UploadThreads {
           pending = at < data.length ? [data.subarray(at)] : []
           size = data.length - Math.min(at, data.length)
         }
-        for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
+        for await (const chunk of input) {
           const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
           pending.push(data)
           size += data.length
@@ -122,73 +209,12 @@ export class UploadThreads {
         await flush(true)
         if (!over) send({ type: 'end', id })
       } catch (err) {
-        // No thread, or the body failed or stopped short (client gone, truncated multipart).
+        // No thread, or the input failed or stopped short (client gone, truncated multipart).
         onError(err)
       }
     }
-    void run()
-
-    let totals: EncodedTotals | null = null
-    // Whether the thread can take another upload: it read this one to the end, or refused it
-    // early. One that hit a limit may still hold what it was reading (an xlsx part's strings).
-    let finished = false
-    const stop = async () => {
-      if (over) return
-      over = true
-      changed()
-      if (worker === null) return // run() releases a thread that arrives after this
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit)
-      await this.release(worker, finished && sent <= REUSE_MAX_BYTES)
-    }
-
-    async function* csv(): AsyncGenerator<Buffer> {
-      try {
-        for (;;) {
-          await until(() => events.length > 0)
-          const e = events.shift()!
-          switch (e.type) {
-            case 'csv':
-              yield Buffer.from(e.chunk.buffer, e.chunk.byteOffset, e.chunk.byteLength)
-              send({ type: 'more', id })
-              break
-            case 'done':
-              finished = true
-              totals = e.totals
-              return
-            case 'problem':
-              // Refused early and small (a bad header, a truncated gzip): nothing large was read.
-              finished = e.status !== 413 && sent <= REUSE_AFTER_PROBLEM_BYTES
-              throw new HttpProblem(e.status, e.title, e.detail, e.errors)
-            case 'error':
-              throw new Error(`upload thread: ${e.message}`)
-            case 'failed':
-              if ((e.err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-                throw new HttpProblem(413, 'Payload Too Large', `reading this upload needs more than ${bytesText(THREAD_OLD_HEAP_MB * 2 ** 20)} of memory (too many distinct invoices or shared strings)`)
-              }
-              throw e.err
-          }
-        }
-      } finally {
-        await stop()
-      }
-    }
-
-    return {
-      csv: { [Symbol.asyncIterator]: csv },
-      totals() {
-        if (!totals) throw new Error('EncodedUpload.totals() is only valid after csv has been read to the end')
-        return totals
-      },
-      close: stop,
-    }
-  }
-
-  /** Ends every thread; uploads still running fail. */
-  async close(): Promise<void> {
-    this.closed = true
-    const all = [...this.running, ...(this.idle ? [this.idle] : [])]
-    this.idle = null
-    await Promise.all(all.map((w) => w.terminate()))
+    void pump()
+    return job
   }
 
   private async acquire(): Promise<Worker> {
@@ -220,5 +246,24 @@ export class UploadThreads {
     } else {
       await worker.terminate()
     }
+  }
+}
+
+/** What a job's unexpected event means for its caller; marks whether the thread can be reused. */
+function failure(e: Event, job: Job): unknown {
+  switch (e.type) {
+    case 'problem':
+      // Refused early and small (a bad header, a truncated gzip): nothing large was read.
+      job.reusable = e.status !== 413 && job.sent() <= REUSE_AFTER_PROBLEM_BYTES
+      return new HttpProblem(e.status, e.title, e.detail, e.errors)
+    case 'error':
+      return new Error(`ingest thread: ${e.message}`)
+    case 'failed':
+      if ((e.err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        return new HttpProblem(413, 'Payload Too Large', `reading this upload needs more than ${bytesText(THREAD_OLD_HEAP_MB * 2 ** 20)} of memory (too many distinct invoices or shared strings)`)
+      }
+      return e.err
+    default:
+      return new Error(`ingest thread: unexpected ${e.type} message`)
   }
 }

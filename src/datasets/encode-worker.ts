@@ -1,13 +1,14 @@
-// An upload thread (see encode-thread.ts). It runs one upload at a time: the body arrives as
-// chunks, each acknowledged once the reader has taken it; the COPY CSV goes back at most
-// CSV_WINDOW chunks ahead of what the main thread has taken; then the totals, or the problem
-// that stopped the upload. Messages of an upload that is over are ignored.
+// An ingest thread (see encode-thread.ts). It runs one job at a time; its input arrives as
+// chunks, each acknowledged once taken. An upload: the reader takes the body, the COPY CSV goes
+// back at most CSV_WINDOW chunks ahead of what the main thread has taken, then the totals. A
+// features job: the stored rows as COPY text in, the dataset's features out. Or the problem that
+// stopped the job. Messages of a job that is over are ignored.
 import { Readable } from 'node:stream'
 import { parentPort } from 'node:worker_threads'
 import { HttpProblem } from '../errors.ts'
 import { readUpload } from '../ingest/upload.ts'
 import { encodeUpload } from './encode.ts'
-import { CSV_WINDOW, type FromThread, type ToThread } from './thread-protocol.ts'
+import { CSV_WINDOW, type FromThread, type ThreadJob, type ToThread } from './thread-protocol.ts'
 
 const port = parentPort!
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer)
@@ -45,20 +46,31 @@ class Upload {
 let current: Upload | null = null
 const utf8 = new TextEncoder()
 
-async function run(upload: Upload, start: Extract<ToThread, { type: 'start' }>): Promise<void> {
+async function encode(upload: Upload, job: Extract<ThreadJob, { kind: 'upload' }>): Promise<void> {
+  const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), job.hints), job.datasetId)
+  for await (const text of encoded.csv) {
+    await upload.until(() => upload.credits > 0)
+    upload.credits--
+    // Encoded here, so the bytes move to the main thread without a copy.
+    const chunk = typeof text === 'string' ? utf8.encode(text) : text
+    post({ type: 'csv', id: upload.id, chunk }, [chunk.buffer as ArrayBuffer])
+  }
+  post({ type: 'done', id: upload.id, totals: encoded.totals() })
+}
+
+async function features(job: Upload, guestRows: number): Promise<void> {
+  // Loaded by the first features job only: an upload thread does not carry the pipeline.
+  const [{ buildFeatures }, { parseCopyRows }] = await Promise.all([import('../pipeline/features.ts'), import('./read.ts')])
+  post({ type: 'built', id: job.id, build: await buildFeatures(parseCopyRows(job.body()), { guestRows }) })
+}
+
+async function run(job: Upload, start: Extract<ToThread, { type: 'start' }>): Promise<void> {
   try {
-    const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), start.hints), start.datasetId)
-    for await (const text of encoded.csv) {
-      await upload.until(() => upload.credits > 0)
-      upload.credits--
-      // Encoded here, so the bytes move to the main thread without a copy.
-      const chunk = typeof text === 'string' ? utf8.encode(text) : text
-      post({ type: 'csv', id: upload.id, chunk }, [chunk.buffer as ArrayBuffer])
-    }
-    post({ type: 'done', id: upload.id, totals: encoded.totals() })
+    if (start.job.kind === 'upload') await encode(job, start.job)
+    else await features(job, start.job.guestRows)
   } catch (err) {
-    if (err instanceof HttpProblem) post({ type: 'problem', id: upload.id, status: err.status, title: err.title, detail: err.detail, errors: err.errors })
-    else post({ type: 'error', id: upload.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+    if (err instanceof HttpProblem) post({ type: 'problem', id: job.id, status: err.status, title: err.title, detail: err.detail, errors: err.errors })
+    else post({ type: 'error', id: job.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) })
   } finally {
     current = null
   }

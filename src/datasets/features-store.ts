@@ -46,16 +46,23 @@ export async function buildFromTransactions(db: Database, datasetIds: readonly s
   return buildFeatures(readTransactions(db, datasetIds), { guestRows: await countGuestRows(db, datasetIds) })
 }
 
-/** Builds one dataset's features and stores them (replacing a build of older recipes). */
-export async function storeDatasetFeatures(db: Database, datasetId: string): Promise<BuildResult> {
-  const build = await buildFromTransactions(db, [datasetId])
+/** How features are built from stored transactions: in this thread, or in an ingest thread. */
+export type FeatureBuilder = (db: Database, datasetIds: readonly string[]) => Promise<BuildResult>
+
+/**
+ * Builds one dataset's features and stores them (replacing a build of older recipes). The API
+ * builds them in an ingest thread right after an upload (src/routes/datasets.ts), so that the
+ * pass's garbage stays out of the API's heap.
+ */
+export async function storeDatasetFeatures(db: Database, datasetId: string, build: FeatureBuilder = buildFromTransactions): Promise<BuildResult> {
+  const built = await build(db, [datasetId])
   // Only while the dataset still exists: it may have been deleted while this ran.
   await db.query(
     `INSERT INTO dataset_features (dataset_id, recipes, build) SELECT $1, $2, $3::jsonb WHERE EXISTS (SELECT 1 FROM datasets WHERE id = $1)
      ON CONFLICT (dataset_id) DO UPDATE SET recipes = EXCLUDED.recipes, build = EXCLUDED.build, created_at = now()`,
-    [datasetId, RECIPE_KEY, serializeBuild(build)],
+    [datasetId, RECIPE_KEY, serializeBuild(built)],
   )
-  return build
+  return built
 }
 
 /**

@@ -52,11 +52,16 @@ export async function countGuestRows(db: Database, datasetIds: readonly string[]
 }
 
 /** The transactions with a customer id of the given datasets as batches, grouped by customer. */
-export async function* readTransactions(db: Database, datasetIds: readonly string[]): AsyncIterable<Transaction[]> {
+export function readTransactions(db: Database, datasetIds: readonly string[]): AsyncIterable<Transaction[]> {
+  return parseCopyRows(db.copyOut(transactionsSelect(datasetIds)))
+}
+
+/** The COPY text of `transactionsSelect` as batches of transactions. */
+export async function* parseCopyRows(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Transaction[]> {
   const decoder = new TextDecoder()
   let rest = ''
   let batch: Transaction[] = []
-  for await (const chunk of db.copyOut(transactionsSelect(datasetIds))) {
+  for await (const chunk of chunks) {
     const textChunk = rest + decoder.decode(chunk, { stream: true })
     let start = 0
     let nl: number

@@ -1,7 +1,9 @@
-// What the main thread and an upload thread say to each other (encode-thread.ts, encode-worker.ts).
-// Every message names its upload, so one that arrives after its upload is over is ignored.
+// What the main thread and an ingest thread say to each other (encode-thread.ts, encode-worker.ts).
+// A job is an upload to encode, or a dataset's stored rows (COPY text) to build features from.
+// Every message names its job, so one that arrives after its job is over is ignored.
 import type { FieldError } from '../errors.ts'
 import type { UploadHints } from '../ingest/upload.ts'
+import type { BuildResult } from '../pipeline/features.ts'
 import type { EncodedTotals } from './encode.ts'
 
 /** CSV chunks (one parse batch each, ~0.5 MB) the thread may post before the COPY takes them. */
@@ -10,8 +12,10 @@ export const CSV_WINDOW = 4
 export const INPUT_WINDOW = 8
 export const INPUT_CHUNK = 64 * 1024
 
+export type ThreadJob = { kind: 'upload'; hints: UploadHints; datasetId: string } | { kind: 'features'; guestRows: number }
+
 export type ToThread =
-  | { type: 'start'; id: number; hints: UploadHints; datasetId: string }
+  | { type: 'start'; id: number; job: ThreadJob }
   | { type: 'chunk'; id: number; bytes: Uint8Array }
   | { type: 'end'; id: number }
   /** The COPY took a CSV chunk: the thread may post one more. */
@@ -22,5 +26,6 @@ export type FromThread =
   | { type: 'taken'; id: number }
   | { type: 'csv'; id: number; chunk: Uint8Array }
   | { type: 'done'; id: number; totals: EncodedTotals }
+  | { type: 'built'; id: number; build: BuildResult }
   | { type: 'problem'; id: number; status: number; title: string; detail: string; errors: FieldError[] | undefined }
   | { type: 'error'; id: number; message: string }

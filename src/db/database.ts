@@ -84,14 +84,13 @@ export async function openPostgres(url: string): Promise<Database> {
     },
     async *copyOut(select) {
       const client = await pool.connect()
-      let broken = false
+      // A consumer that stops early leaves the COPY running on the connection: it is discarded.
+      let complete = false
       try {
         for await (const chunk of client.query(copyToStdout(`COPY (${select}) TO STDOUT`))) yield chunk as Buffer
-      } catch (err) {
-        broken = true
-        throw err
+        complete = true
       } finally {
-        client.release(broken)
+        client.release(!complete)
       }
     },
     async transaction(fn) {

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Readable } from 'node:stream'
 import { Type, type Static } from 'typebox'
 import type { Config } from '../config.ts'
-import { storeDatasetFeatures } from '../datasets/features-store.ts'
+import { storeDatasetFeatures, type FeatureBuilder } from '../datasets/features-store.ts'
+import { countGuestRows, transactionsSelect } from '../datasets/read.ts'
 import { UploadThreads } from '../datasets/encode-thread.ts'
 import { deleteDataset, getDataset, listDatasets, storeUpload } from '../datasets/store.ts'
 import { HttpProblem } from '../errors.ts'
@@ -23,18 +24,20 @@ const DatasetRef = Type.Ref('Dataset')
 
 export default async function datasets(app: FastifyInstance, opts: { config: Config }) {
   const { maxUploadBytes, maxInflatedBytes } = opts.config
+  // Uploads are read, and their features built, in threads of their own (encode-thread.ts).
+  const threads = new UploadThreads()
+  app.addHook('onClose', async () => threads.close())
   // A new dataset's features are built right after its upload, in the background, so the first
   // training or drift report on it does not have to re-read its transactions.
   const building = new Set<Promise<unknown>>()
+  const inThread: FeatureBuilder = async (db, ids) => threads.buildFeatures(db.copyOut(transactionsSelect(ids)), await countGuestRows(db, ids))
   const buildFeaturesSoon = (id: string) => {
-    const p: Promise<unknown> = storeDatasetFeatures(app.db, id)
+    const p: Promise<unknown> = storeDatasetFeatures(app.db, id, inThread)
       .catch((err: unknown) => app.log.warn({ err, dataset: id }, 'could not build the dataset\'s features; training will build them'))
       .finally(() => building.delete(p))
     building.add(p)
   }
   app.addHook('preClose', async () => { await Promise.allSettled(building) })
-  const threads = new UploadThreads()
-  app.addHook('onClose', async () => threads.close())
 
   // Uploads get their own scope: every content type passes through as a stream, and JSON is
   // refused by the handler instead of being parsed.
