@@ -34,7 +34,8 @@ const packagesByUrl: Plugin = {
  * a restart reuses them, and no process has anything to clean up.
  */
 export async function bundleThread(entry: URL): Promise<URL> {
-  const { build } = await import('esbuild')
+  const { build, stop } = await import('esbuild')
+  // esbuild's service is a child process (~20 MiB) that would otherwise live as long as the server.
   const result = await build({
     entryPoints: [fileURLToPath(entry)],
     bundle: true,
@@ -49,7 +50,7 @@ export async function bundleThread(entry: URL): Promise<URL> {
     write: false,
     plugins: [packagesByUrl],
     logLevel: 'silent',
-  })
+  }).finally(() => stop())
   const hash = createHash('sha256')
   for (const file of result.outputFiles) hash.update(file.path).update(file.contents)
   const dir = path.join(os.tmpdir(), `retail-segments-thread-${hash.digest('hex').slice(0, 16)}`)
