@@ -2,7 +2,7 @@
 // beside the app's own trivial route (/health/live) in the same run, and POST /predict/customers
 // with 10,000 ids. Server and load generator share the machine's two cores.
 import autocannon from 'autocannon'
-import { fmt, fullFile, peakRssMiB, scratchDatabase, startServer, table, trainAndWait, upload, knownCustomerIds } from './lib/common.ts'
+import { fmt, knownCustomerIds, peakRssMiB, table, withTrainedServer } from './lib/common.ts'
 
 interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
@@ -18,12 +18,7 @@ async function cannon(url: string, paths: string[] | null, seconds: number): Pro
 
 export async function run(args: string[]): Promise<void> {
   const seconds = args.includes('--quick') ? 3 : 10
-  const scratch = await scratchDatabase()
-  const server = await startServer({ DATABASE_URL: scratch.url })
-  try {
-    const up = await upload(server.port, fullFile())
-    if (up.status !== 201) throw new Error(`upload: ${up.status}`)
-    await trainAndWait(server.base)
+  await withTrainedServer(async (server) => {
     const ids = await knownCustomerIds(server.base)
     const paths = ids.map((id) => `/predict/customer/${id}`)
 
@@ -46,8 +41,5 @@ export async function run(args: string[]): Promise<void> {
     }
     times.sort((a, b) => a - b)
     console.log(`batch of 10,000 ids: median ${fmt(times[3]!, 0)} ms (min ${fmt(times[0]!, 0)}, max ${fmt(times[6]!, 0)}; goal ≤ 200 ms), server peak RSS ${fmt(peakRssMiB(server.child.pid!), 0)} MiB`)
-  } finally {
-    await server.stop()
-    await scratch.drop()
-  }
+  })
 }

@@ -166,3 +166,21 @@ export async function knownCustomerIds(base: string): Promise<string[]> {
   }
   return ids
 }
+
+/**
+ * Runs `fn` against a server on a scratch database, with the full file uploaded and a model
+ * trained on it; stops the server and drops the database afterwards.
+ */
+export async function withTrainedServer<T>(fn: (server: Server, ctx: { databaseUrl: string; datasetId: string }) => Promise<T>): Promise<T> {
+  const scratch = await scratchDatabase()
+  const server = await startServer({ DATABASE_URL: scratch.url })
+  try {
+    const up = await upload(server.port, fullFile())
+    if (up.status !== 201) throw new Error(`upload: ${up.status}`)
+    await trainAndWait(server.base)
+    return await fn(server, { databaseUrl: scratch.url, datasetId: up.body.id })
+  } finally {
+    await server.stop()
+    await scratch.drop()
+  }
+}

@@ -1,4 +1,5 @@
-// Reads and encodes uploads in worker threads, each with its own heap limit.
+// Ingest threads: worker threads, each with its own heap limit, that read and encode uploads and
+// build a new dataset's features.
 //
 // Why threads: parsing millions of rows makes garbage faster than V8 returns it, and the main
 // heap grew with the file (361 MiB for the full file, 405 MiB for ten times it) although little
@@ -6,21 +7,21 @@
 // process, so the parse gets a bounded heap of its own instead (docs/decisions.md). The API's
 // event loop is also free while a large file is being parsed.
 //
-// A thread runs one upload at a time. After a small upload, or one refused early, it is kept,
-// idle, for the next one; after a large one, or one that hit a limit, it ends and takes its heap
-// with it (an idle thread does not collect its garbage). Threads for concurrent uploads end when
-// done. The body goes to the thread in chunks,
-// at most INPUT_WINDOW ahead of its reader; the thread posts CSV chunks back, at most CSV_WINDOW
-// ahead of the COPY. When an upload stops early the request body is left as it is, never
-// destroyed: the route still answers, then closes the connection.
+// A thread runs one job at a time. After a small upload, or one refused early, it is kept, idle,
+// for the next one; after a large one, or one that hit a limit, it ends and takes its heap with
+// it (an idle thread does not collect its garbage). Threads for concurrent jobs end when done.
+// The input goes to the thread in chunks, at most INPUT_WINDOW ahead of its reader; an upload's
+// CSV chunks come back at most CSV_WINDOW ahead of the COPY. When an upload stops early the
+// request body is left as it is, never destroyed: the route still answers, then closes the
+// connection.
 import type { Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { HttpProblem } from '../errors.ts'
 import { bytesText } from '../ingest/problems.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals, EncodedUpload } from './encode.ts'
-import { bundleThread } from './thread-bundle.ts'
 import type { BuildResult } from '../pipeline/features.ts'
+import { bundleThread } from './thread-bundle.ts'
 import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ThreadJob, type ToThread } from './thread-protocol.ts'
 
 /**

@@ -61,7 +61,7 @@ export interface StoreResult {
 
 /**
  * Stores an upload as a new dataset, or finds the dataset with the same bytes. `open` starts
- * reading and encoding the upload for the dataset id it is given (encodeInThread, or
+ * reading and encoding the upload for the dataset id it is given (UploadThreads.encode, or
  * encodeUpload in the same thread).
  */
 export async function storeUpload(db: Database, open: (datasetId: string) => EncodedUpload, name: string | undefined): Promise<StoreResult> {
