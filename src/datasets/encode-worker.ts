@@ -20,7 +20,10 @@ class Upload {
   // The body and the CSV credits are waited for at the same time: every waiter re-checks.
   private waiters: (() => void)[] = []
 
-  constructor(readonly id: number) {}
+  readonly id: number
+  constructor(id: number) {
+    this.id = id
+  }
 
   changed(): void {
     const waiters = this.waiters

@@ -45,8 +45,10 @@ export function toView(row: DatasetRow): DatasetView {
 }
 
 class AlreadyStored extends Error {
-  constructor(readonly id: string) {
+  readonly id: string
+  constructor(id: string) {
     super('already stored')
+    this.id = id
   }
 }
 

@@ -17,13 +17,24 @@ export class PredictionLog {
   private flushing: Promise<void> | undefined
   private flushes = 0
 
+  private readonly db: Database
+  private readonly sample: number
+  private readonly maxRows: number
+  private readonly log?: FastifyBaseLogger
+  private readonly flushMs: number
   constructor(
-    private readonly db: Database,
-    private readonly sample: number,
-    private readonly maxRows: number,
-    private readonly log?: FastifyBaseLogger,
-    private readonly flushMs = 1000,
-  ) {}
+    db: Database,
+    sample: number,
+    maxRows: number,
+    log?: FastifyBaseLogger,
+    flushMs = 1000,
+  ) {
+    this.db = db
+    this.sample = sample
+    this.maxRows = maxRows
+    this.log = log
+    this.flushMs = flushMs
+  }
 
   start(): void {
     if (this.sample <= 0) return

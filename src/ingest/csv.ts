@@ -53,7 +53,10 @@ class CsvRows {
   private width = 0
   private sawContent = false
 
-  constructor(readonly out: BatchBuilder) {}
+  readonly out: BatchBuilder
+  constructor(out: BatchBuilder) {
+    this.out = out
+  }
 
   /**
    * Parses `text` (complete lines ending in `newline`) after what is left of the previous call.

@@ -8,7 +8,10 @@ export class ByteMeter {
   bytes = 0
   private readonly hash = createHash('sha256')
 
-  constructor(private readonly maxBytes: number) {}
+  private readonly maxBytes: number
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes
+  }
 
   /** Passes `source` through, counting and hashing it; 413 past `maxBytes`. */
   async *measure(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
@@ -41,10 +44,15 @@ export class InflationLimit {
   inflated = 0
 
   /** `what` names the stream in the message, e.g. "the gzip stream". */
+  private readonly what: string
+  private readonly maxInflated: number
   constructor(
-    private readonly what: string,
-    private readonly maxInflated: number,
-  ) {}
+    what: string,
+    maxInflated: number,
+  ) {
+    this.what = what
+    this.maxInflated = maxInflated
+  }
 
   /** Adds `n` inflated bytes, produced from `compressed` bytes so far. */
   add(n: number, compressed: number): void {

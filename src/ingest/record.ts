@@ -109,7 +109,10 @@ export class BatchBuilder {
   accepted = 0
   rejected = 0
 
-  constructor(readonly size: number) {}
+  readonly size: number
+  constructor(size: number) {
+    this.size = size
+  }
 
   add(result: Line | string, line: number): void {
     if (typeof result === 'string') {

@@ -20,27 +20,31 @@ export interface SheetRow {
   cells: Cell[]
 }
 
-const enum El {
-  Other,
-  SheetData,
-  Row,
-  C,
-  V,
-  Is,
-  Si,
-  T,
-  Phonetic,
-}
+// Plain constants (not a const enum): Node runs this file by stripping types only.
+const El = {
+  Other: 0,
+  SheetData: 1,
+  Row: 2,
+  C: 3,
+  V: 4,
+  Is: 5,
+  Si: 6,
+  T: 7,
+  Phonetic: 8,
+} as const
+type El = (typeof El)[keyof typeof El]
 
-const enum Type {
-  Number,
-  Shared,
-  Inline,
-  Str,
-  Bool,
-  Error,
-  Date,
-}
+// Plain constants (not a const enum): Node runs this file by stripping types only.
+const Type = {
+  Number: 0,
+  Shared: 1,
+  Inline: 2,
+  Str: 3,
+  Bool: 4,
+  Error: 5,
+  Date: 6,
+} as const
+type Type = (typeof Type)[keyof typeof Type]
 
 const isWs = (c: number) => c === 32 || c === 10 || c === 9 || c === 13
 
@@ -397,7 +401,7 @@ export class SheetScanner extends XmlScanner {
   private cells: Cell[] | null = null
   private rowNumber = 0
   private col = 0
-  private type = Type.Number
+  private type: Type = Type.Number
   private inCell = false
   private hasValue = false
   private value = ''
@@ -405,8 +409,10 @@ export class SheetScanner extends XmlScanner {
   private inPhonetic = false
   private inline = ''
 
-  constructor(private readonly sharedStrings: readonly string[]) {
+  private readonly sharedStrings: readonly string[]
+  constructor(sharedStrings: readonly string[]) {
     super()
+    this.sharedStrings = sharedStrings
   }
 
   end(): void {

@@ -40,7 +40,10 @@ export class LineDecoder {
   /** Lines that were not UTF-8 and were read as windows-1252. */
   windows1252Lines = 0
 
-  constructor(private readonly maxLine: number) {}
+  private readonly maxLine: number
+  constructor(maxLine: number) {
+    this.maxLine = maxLine
+  }
 
   /** The text of the complete lines available after `chunk` (possibly ''). */
   push(chunk: Buffer): string {

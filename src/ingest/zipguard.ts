@@ -83,7 +83,10 @@ export class ZipGuard {
   private described: Entry | null = null
   private sawEnd = false
 
-  constructor(private readonly limits: ZipLimits) {}
+  private readonly limits: ZipLimits
+  constructor(limits: ZipLimits) {
+    this.limits = limits
+  }
 
   /**
    * Passes `source` through, each chunk once it has been inspected. The next chunk's inspection

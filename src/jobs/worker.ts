@@ -11,8 +11,10 @@ import { claim, finish, heartbeat, release, retryOrFail, setStage, appendLog, ty
 export class PermanentJobError extends Error {}
 /** Thrown at a stage boundary when the job was cancelled or is no longer this worker's. */
 export class JobStopped extends Error {
-  constructor(readonly reason: 'cancelled' | 'lost') {
+  readonly reason: 'cancelled' | 'lost'
+  constructor(reason: 'cancelled' | 'lost') {
     super(reason === 'cancelled' ? 'cancelled' : 'job is no longer owned by this worker')
+    this.reason = reason
   }
 }
 

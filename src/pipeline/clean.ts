@@ -144,7 +144,10 @@ export class StreamingCleaner {
   private entryQuantity = new Float64Array(1024)
   private entryNext = new Int32Array(1024)
 
-  constructor(readonly stockCodes: StockCodeIndex = new StockCodeIndex()) {}
+  readonly stockCodes: StockCodeIndex
+  constructor(stockCodes: StockCodeIndex = new StockCodeIndex()) {
+    this.stockCodes = stockCodes
+  }
 
   /**
    * Applies the rules to one raw row and records the outcome. Returns the index (0..5) of the rule

@@ -26,10 +26,12 @@ export interface BuildResult {
 /** A growable Float64Array / Int32Array. */
 class Growable<T extends Float64Array | Int32Array> {
   length = 0
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
+  data: T
+  private readonly make: (n: number) => T
+  constructor(data: T, make: (n: number) => T) {
+    this.data = data
+    this.make = make
+  }
   reserve(extra: number): void {
     const need = this.length + extra
     if (need <= this.data.length) return

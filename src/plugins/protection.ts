@@ -144,8 +144,11 @@ class LagMonitor {
   private over = 0
   lastMs = 0
 
-  constructor(private readonly maxMs: number) {
+  private readonly maxMs: number
+  constructor(maxMs: number) {
+    this.maxMs = maxMs
     this.histogram.enable()
+  
   }
 
   /** Takes a sample; false (unhealthy) when this one and the previous are over the limit. */

@@ -18,7 +18,14 @@ export class ModelCache {
   private unlisten: (() => Promise<void>) | undefined
   private refreshing: Promise<void> | undefined
 
-  constructor(private readonly db: Database, private readonly log?: FastifyBaseLogger, private readonly pollMs = 500) {}
+  private readonly db: Database
+  private readonly log?: FastifyBaseLogger
+  private readonly pollMs: number
+  constructor(db: Database, log?: FastifyBaseLogger, pollMs = 500) {
+    this.db = db
+    this.log = log
+    this.pollMs = pollMs
+  }
 
   async start(): Promise<void> {
     await this.refresh()

@@ -22,12 +22,18 @@ export const apiKey = {
 }
 
 export class ApiError extends Error {
+  readonly status: number
+  readonly title: string
+  readonly detail: string
   constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
+    status: number,
+    title: string,
+    detail: string,
   ) {
     super(`${status} ${title}: ${detail}`)
+    this.status = status
+    this.title = title
+    this.detail = detail
   }
 }
 
