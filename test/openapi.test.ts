@@ -2,13 +2,14 @@
 // from the route schemas. Regenerate with `npm run openapi`.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { OPENAPI_FILE, renderOpenapi } from '../scripts/write-openapi.ts'
+import { OPENAPI_FILE, WEB_TYPES_FILE, renderOpenapi, renderWebTypes } from '../scripts/write-openapi.ts'
 import { testApp } from './helpers/app.ts'
 
 t.test('openapi/openapi.json is up to date and served', async (t) => {
   const { app } = await testApp(t)
   const generated = renderOpenapi(app.swagger())
   t.equal(readFileSync(OPENAPI_FILE, 'utf8'), generated, 'committed document equals the generated one (run npm run openapi)')
+  t.equal(readFileSync(WEB_TYPES_FILE, 'utf8'), await renderWebTypes(app.swagger()), "the dashboard's API types equal the ones generated from it (run npm run openapi)")
   const served = await app.inject({ url: '/openapi.json' })
   t.equal(served.statusCode, 200)
   t.same(served.json(), JSON.parse(generated))

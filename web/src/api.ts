@@ -89,101 +89,24 @@ export function explain(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-// Shapes of the answers (docs/api.md); only the fields the page reads.
+// Shapes of the answers, generated from the service's OpenAPI document (npm run openapi), so a
+// field the server does not send fails the type check.
+import type { paths } from './api-schema.ts'
 
-export interface Metrics {
-  silhouette: number
-  calinskiHarabasz: number
-  daviesBouldin: number
-  inertia: number
-  stability: number
-  logRfmSilhouette?: number
+/** The JSON body of a path's 200 (or 201) answer. */
+type Answer<P extends keyof paths, M extends 'get' | 'post' = 'get'> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer T } } } | { 201: { content: { 'application/json': infer T } } }
 }
+  ? T
+  : never
 
-export interface Model {
-  version: number
-  status: 'active' | 'candidate' | 'archived'
-  createdAt: string
-  recipe: string
-  k: number
-  customers: number
-  metrics: Metrics
-  datasets?: { id: string; name: string }[]
-  jobId: string | null
-}
-
-export interface Stats {
-  mean: number | null
-  median: number | null
-  p25: number | null
-  p75: number | null
-}
-
-export interface Segment {
-  id: number
-  name: string
-  description: string
-  size: number
-  share: number
-  profile: Record<string, Stats>
-  topProducts: { stockCode: string; description: string; buyers: number }[]
-}
-
-export interface SegmentMap {
-  modelVersion: number
-  customers: number
-  axes: { name: string; varianceShare: number; loadings: Record<string, number> }[]
-  points: { customerId: string; segment: number; x: number; y: number }[]
-}
-
-export interface Activation {
-  at: string
-  from: number | null
-  to: number
-  reason: string
-  actor: string
-}
-
-export interface Job {
-  id: string
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
-  stage: string | null
-  progress: number
-  error: string | null
-  modelVersion: number | null
-  log: { at: string; level: string; message: string }[]
-  createdAt: string
-}
-
-export interface Dataset {
-  id: string
-  name: string
-  rows: { read: number; accepted: number; rejected: number }
-  customers: number
-  createdAt: string
-}
-
-export interface FeatureDrift {
-  feature: string
-  method: string
-  statistic: number | null
-  threshold: number
-  drifted: boolean
-  psi?: number
-  psiBand?: string
-}
-
-/** GET /drift: every field read defensively (the report may grow or be missing). */
-export interface DriftAnswer {
-  modelVersion?: number
-  source?: { datasetId?: string; window?: string }
-  referenceSize?: number
-  currentSize?: number
-  features?: FeatureDrift[]
-  driftShare?: number
-  datasetDrift?: boolean
-  numberOfFeatures?: number
-  numberOfDrifted?: number
-  recommendation?: unknown
-  [extra: string]: unknown
-}
+export type Model = Answer<'/models/active'>
+export type Metrics = Model['metrics']
+export type Segment = Answer<'/segments'>[number]
+export type Stats = Segment['profile'][string]
+export type SegmentMap = Answer<'/segments/map'>
+export type Activation = Answer<'/models/history'>[number]
+export type Job = Answer<'/jobs/{id}'>
+export type Dataset = Answer<'/datasets/{id}'>
+export type DriftAnswer = Answer<'/drift'>
+export type FeatureDrift = DriftAnswer['features'][number]

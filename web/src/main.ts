@@ -275,9 +275,10 @@ async function loadDrift(): Promise<void> {
     return
   }
   const features = d.features ?? []
-  const drifted = d.numberOfDrifted ?? features.filter((f) => f.drifted).length
-  const compared = d.numberOfFeatures ?? features.length
-  const shift = (d.segments ?? d.segmentShift) as { shifted?: boolean; jsDistance?: number } | undefined
+  const drifted = features.filter((f) => f.drifted).length
+  const compared = features.length
+  // The schema leaves the segment-shift object open (src/drift/report.ts SegmentShift).
+  const shift = d.segments as { shifted?: boolean; jsDistance?: number } | undefined
   const recommendation = text(d.recommendation)
   const source = (d.source ?? {}) as { datasetId?: string; window?: string }
   const against = source.window ? `predictions of the last ${source.window}` : source.datasetId ? `dataset ${source.datasetId.slice(0, 8)}` : 'the newest data'
