@@ -1,14 +1,15 @@
 // POST /datasets end to end through the real app and database: real files, exact figures,
 // exact problem bodies, and nothing stored by a failed upload.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import ExcelJS from 'exceljs'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { FULL_DATA } from './helpers/data.ts'
 
 const SAMPLE = 'test/fixtures/online_retail_sample_445.csv.gz'
-const FULL = '../shared/data/online_retail.csv.gz'
+const FULL = FULL_DATA
 const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country'
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
@@ -135,7 +136,7 @@ t.test(`uploads on ${backend}`, async (t) => {
     t.equal(left[0]?.n, 0, 'with its rows')
   })
 
-  t.test('the full UCI file', { skip: existsSync(FULL) ? false : `${FULL} not present` }, async (t) => {
+  t.test('the full UCI file', async (t) => {
     const res = await app.inject({ method: 'POST', url: '/datasets', payload: readFileSync(FULL), headers: { 'content-type': 'application/gzip' } })
     t.equal(res.statusCode, 201, res.body.slice(0, 500))
     t.match(res.json(), { rows: { read: 541909, accepted: 541909, rejected: 0 }, customers: 4372, invoices: 25900, countries: 38 })

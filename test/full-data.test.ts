@@ -2,13 +2,14 @@
 // clone, at ../shared; skipped with a message where it is not): the original's cleaning counts,
 // the default recipe's quality bars, and predictions that agree with training for all 4,362
 // customers, by id, by raw features and by raw transactions.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { FULL_DATA } from './helpers/data.ts'
 
-const FULL = '../shared/data/online_retail.csv.gz'
+const FULL = FULL_DATA
 
 async function train(app: FastifyInstance, body: object): Promise<any> {
   const job = (await app.inject({ method: 'POST', url: '/train', payload: body })).json()
@@ -19,7 +20,7 @@ async function train(app: FastifyInstance, body: object): Promise<any> {
   }
 }
 
-t.test(`full UCI data on ${backend}`, { skip: existsSync(FULL) ? false : `${FULL} not present` }, async (t) => {
+t.test(`full UCI data on ${backend}`, async (t) => {
   const { app } = await testApp(t)
   const up = await app.inject({ method: 'POST', url: '/datasets', payload: readFileSync(FULL), headers: { 'content-type': 'application/gzip' } })
   t.equal(up.statusCode, 201)

@@ -3,7 +3,7 @@
 // property tests that write random rows as CSV and read them back through random chunk splits.
 // (xlsx: test/ingest-xlsx.test.ts.)
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, readFileSync } from 'node:fs'
+import { createReadStream, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
@@ -17,10 +17,11 @@ import { createSummary } from '../src/ingest/summary.ts'
 import { decodeWindows1252 } from '../src/ingest/text.ts'
 import { readUpload, type UploadHints, type UploadResult } from '../src/ingest/upload.ts'
 import { cleanCode, excelSerialToMs, parseDateText, parseDecimal, parseInteger } from '../src/ingest/values.ts'
+import { FULL_DATA } from './helpers/data.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const SAMPLE = resolve(ROOT, 'test/fixtures/online_retail_sample_445.csv.gz')
-const FULL = resolve(ROOT, '../shared/data/online_retail.csv.gz')
+const FULL = FULL_DATA
 const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country'
 const HEADER_II = 'Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country'
 const GiB = 1024 ** 3
@@ -108,7 +109,7 @@ tap.test('the 445-customer sample: figures, hash, batches', async (t) => {
   })
 })
 
-tap.test('the full UCI file', { skip: existsSync(FULL) ? false : `${FULL} not present` }, async (t) => {
+tap.test('the full UCI file', async (t) => {
   const reader = readUpload(createReadStream(FULL), LIMITS)
   const summary = createSummary()
   let rejected = 0

@@ -1,7 +1,6 @@
 // Cleaning, the two feature recipes, the streaming builder, profiles, names and recommendations.
 // Real data: the committed 445-customer fixture always; the full UCI file when
 // ../shared/data/online_retail.csv.gz exists (seed parity with the original's 4,282 customers).
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import t from 'tap'
 import { CLEANING_RULES, isAnomalousStockCode, isCancellation, isExcludedDescription, StreamingCleaner } from '../src/pipeline/clean.ts'
@@ -12,12 +11,13 @@ import { RECIPES } from '../src/pipeline/recipes/index.ts'
 import { boughtStockCodes, recommendForCustomers, recommendProducts, topProductsBySegment } from '../src/pipeline/recommend.ts'
 import type { CleaningReport, FeatureTable, Line, Transaction } from '../src/pipeline/types.ts'
 import { loadReference, loadRetailCsvGz } from './helpers/retail-csv.ts'
+import { FULL_DATA, REFERENCE } from './helpers/data.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const SAMPLE = resolve(ROOT, 'test/fixtures/online_retail_sample_445.csv.gz')
 const SAMPLE_REF = resolve(ROOT, 'test/fixtures/reference/seed_customer_features_445.csv')
-const FULL = resolve(ROOT, '../shared/data/online_retail.csv.gz')
-const FULL_REF = resolve(ROOT, '../shared/reference/seed_customer_features_4282.csv')
+const FULL = FULL_DATA
+const FULL_REF = REFERENCE.features4282
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -413,7 +413,7 @@ t.test('recommendations: segment favourites by distinct buyers, minus what was b
   t.same(topProductsBySegment(baskets, assignment, { limit: 1 })[0]!.length, 1)
 })
 
-t.test('full data (../shared/data)', { skip: existsSync(FULL) ? false : `no ${FULL}` }, async (t) => {
+t.test('full data (test/fixtures/online_retail.csv.gz)', async (t) => {
   const rows = loadRetailCsvGz(FULL)
   t.equal(rows.length, 541_909)
   const times: number[] = []

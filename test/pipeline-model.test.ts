@@ -6,7 +6,7 @@
 // - the default model on log-RFM features meets its silhouette / stability / share targets;
 // - bundles are deterministic, survive JSON exactly, and score training customers to their
 //   training segment; a retrain keeps segment ids.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import t from 'tap'
 import { kmeans } from '../src/pipeline/kmeans.ts'
@@ -18,11 +18,12 @@ import { trainModel, type TrainResult } from '../src/pipeline/train.ts'
 import { annotationsFrom, parseBundle, scoreFeatures, scoreTable, serializeBundle, type ModelBundle } from '../src/pipeline/bundle.ts'
 import { takeRows } from '../src/pipeline/linalg.ts'
 import type { FeatureTable, Matrix } from '../src/pipeline/types.ts'
+import { REFERENCE } from './helpers/data.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const FEATURES_4282 = resolve(ROOT, 'test/fixtures/reference/seed_customer_features_4282.csv')
 const PCA_4067 = resolve(ROOT, 'test/fixtures/reference/seed_pca_output_4067.csv')
-const SCALER_4067 = resolve(ROOT, '../shared/reference/seed_scaler_output_4067.csv')
+const SCALER_4067 = REFERENCE.scaler4067
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures (plain numeric CSVs without quoting)
@@ -121,7 +122,7 @@ t.test("scaler, normalizer and PCA reproduce the original's matrices on its 4,06
   const original = takeRows({ rows: ref.ids.length, cols: 15, data: seedTable(true).values }, inliers)
   const scaled = fitTransforms(specs, original).output
 
-  t.test('scaled matrix = seed_scaler_output_4067.csv', { skip: existsSync(SCALER_4067) ? false : `${SCALER_4067} not present` }, async (t) => {
+  t.test('scaled matrix = seed_scaler_output_4067.csv', async (t) => {
     const want = matrixOf(readCsv(SCALER_4067), cols)
     let worst = 0
     for (let q = 0; q < want.data.length; q++) worst = Math.max(worst, Math.abs(want.data[q]! - scaled.data[q]!))

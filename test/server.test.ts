@@ -1,10 +1,7 @@
 // The real process: `src/server.ts` started as ops start it, on the suite's backend. It gets
 // ready, survives kill -9 in the middle of a large upload without leaving anything behind, and
 // shuts down cleanly on SIGTERM.
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import http from 'node:http'
 import { once } from 'node:events'
@@ -12,10 +9,10 @@ import t from 'tap'
 import { openDatabase } from '../src/db/database.ts'
 import { backend, freshConfig } from './helpers/db.ts'
 import { freePort, startProcess, waitReady } from './helpers/process.ts'
-import { writeScaled } from '../bench/lib/scaled.ts'
+import { FULL_DATA } from './helpers/data.ts'
 
 const start = (env: Record<string, string>) => startProcess('src/server.ts', env)
-const FULL = '../shared/data/online_retail.csv.gz'
+const FULL = FULL_DATA
 
 t.test(`server process on ${backend}`, async (t) => {
   const config = await freshConfig(t)
@@ -28,17 +25,9 @@ t.test(`server process on ${backend}`, async (t) => {
   const readyMs = await waitReady(port)
   t.comment(`ready after ${readyMs} ms`)
 
-  // A large upload (the full UCI file where present, else four shifted copies of the sample),
-  // killed with -9 mid-way: on Postgres once the server's COPY is seen running, so rows were
-  // being written when it died.
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rs-server-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  let file = FULL
-  if (!existsSync(FULL)) {
-    file = path.join(dir, 'x4.csv.gz')
-    await writeScaled('test/fixtures/online_retail_sample_445.csv.gz', file, 4)
-  }
-  const body = readFileSync(file)
+  // A large upload (the full UCI file), killed with -9 mid-way: on Postgres once the server's COPY
+  // is seen running, so rows were being written when it died.
+  const body = readFileSync(FULL)
   const req = http.request({ port, method: 'POST', path: '/datasets', headers: { 'content-type': 'application/gzip', 'content-length': body.length } })
   req.on('error', () => {})
   req.write(body.subarray(0, Math.floor(body.length * 0.6)))

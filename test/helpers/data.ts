@@ -1,0 +1,18 @@
+// The real data the tests read, committed under test/fixtures/ (UCI Online Retail, CC BY 4.0; see
+// test/fixtures/README.md), so every clone runs the full-data tests.
+import { resolve } from 'node:path'
+
+const FIXTURES = resolve(import.meta.dirname, '../fixtures')
+
+/** The complete UCI Online Retail file: 541,909 rows, 4,372 customers. */
+export const FULL_DATA = resolve(FIXTURES, 'online_retail.csv.gz')
+/** Every row of the full file whose CustomerID ends in 0: 36,378 rows, 445 customers. */
+export const SAMPLE_DATA = resolve(FIXTURES, 'online_retail_sample_445.csv.gz')
+/** The original project's tables from the full data (docs/pipeline.md). */
+export const REFERENCE = {
+  features4282: resolve(FIXTURES, 'reference/seed_customer_features_4282.csv'),
+  features445: resolve(FIXTURES, 'reference/seed_customer_features_445.csv'),
+  rfm4362: resolve(FIXTURES, 'reference/seed_customer_rfm_4362.csv'),
+  scaler4067: resolve(FIXTURES, 'reference/seed_scaler_output_4067.csv'),
+  pca4067: resolve(FIXTURES, 'reference/seed_pca_output_4067.csv'),
+}
