@@ -1,6 +1,5 @@
-// The product's acceptance figures on the full UCI Online Retail file (present in CI beside the
-// clone, at ../shared; skipped with a message where it is not): the original's cleaning counts,
-// the default recipe's quality bars, and predictions that agree with training for all 4,362
+// The product's acceptance figures on the full UCI Online Retail file (test/fixtures): the
+// original's cleaning counts, the default recipe's quality bars, the README's figures, and predictions that agree with training for all 4,362
 // customers, by id, by raw features and by raw transactions.
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
@@ -10,6 +9,18 @@ import { testApp } from './helpers/app.ts'
 import { FULL_DATA } from './helpers/data.ts'
 
 const FULL = FULL_DATA
+
+/** A two-column table of the README's "On the real data" section, as label → number. */
+function readmeFigures(header: string): Map<string, number> {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const lines = readme.slice(readme.indexOf(header)).split('\n').slice(2)
+  const figures = new Map<string, number>()
+  for (const line of lines.slice(0, lines.findIndex((l) => !l.startsWith('|')))) {
+    const [label, value] = line.split('|').slice(1, 3).map((c) => c.trim()) as [string, string]
+    figures.set(label, Number(value.replace(/,/g, '')))
+  }
+  return figures
+}
 
 async function train(app: FastifyInstance, body: object): Promise<any> {
   const job = (await app.inject({ method: 'POST', url: '/train', payload: body })).json()
@@ -52,6 +63,17 @@ t.test(`full UCI data on ${backend}`, async (t) => {
     const median = (s: any, f: string) => s.profile[f].median
     t.equal(Math.min(...segs.map((s: any) => median(s, 'recency_days'))), median(best, 'recency_days'), 'Champions: lowest median recency')
     t.equal(Math.max(...segs.map((s: any) => median(s, 'monetary'))), median(best, 'monetary'), 'Champions: highest median monetary')
+  })
+
+  t.test("the README's figures", async (t) => {
+    const cleaning = [...readmeFigures('| cleaning rule | rows after |').values()]
+    t.same(cleaning, [model.cleaning.rowsIn, ...model.cleaning.steps.map((s: any) => s.rowsAfter)], 'cleaning table = the model\'s cleaning report')
+    const figures = readmeFigures('| model figure | value |')
+    t.equal(figures.get('customers segmented'), model.customers)
+    t.equal(figures.get('k (chosen by silhouette under the stability rule)'), model.k)
+    // Printed to three decimals: equal within half a unit of the last digit.
+    t.ok(Math.abs(figures.get('log-RFM silhouette')! - model.metrics.logRfmSilhouette) <= 0.0005, `log-RFM silhouette ${model.metrics.logRfmSilhouette}`)
+    t.ok(Math.abs(figures.get('bootstrap stability')! - model.metrics.stability) <= 0.0005, `stability ${model.metrics.stability}`)
   })
 
   t.test('the same seed gives a bit-identical model', async (t) => {
