@@ -14,6 +14,7 @@ function checkPython(): void {
   } catch (err) {
     throw new Error(
       `the value oracle needs python3 with scipy and numpy (Debian: apt-get install python3-scipy): ${(err as Error).message}`,
+      { cause: err },
     )
   }
   checked = true
