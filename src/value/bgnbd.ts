@@ -41,6 +41,14 @@ export interface AggregatedRf {
   /** Σ count. */
   customers: number
   maxX: number
+  /**
+   * The distinct values of tx and of T, and each row's index into them: in days there are at
+   * most a few hundred of each, so ln(α + tx) and ln(α + T) are computed per distinct value.
+   */
+  txValues: Float64Array
+  txIndex: Int32Array
+  TValues: Float64Array
+  TIndex: Int32Array
 }
 
 export function aggregateRf(customers: Iterable<RfSummary>): AggregatedRf {
@@ -65,7 +73,36 @@ export function aggregateRf(customers: Iterable<RfSummary>): AggregatedRf {
     n++
     if (c.x > maxX) maxX = c.x
   }
-  return { x: Int32Array.from(xs), tx: Float64Array.from(txs), T: Float64Array.from(Ts), count: Float64Array.from(counts), customers: n, maxX }
+  const [txValues, txIndex] = distinctIndex(txs)
+  const [TValues, TIndex] = distinctIndex(Ts)
+  return {
+    x: Int32Array.from(xs),
+    tx: Float64Array.from(txs),
+    T: Float64Array.from(Ts),
+    count: Float64Array.from(counts),
+    customers: n,
+    maxX,
+    txValues,
+    txIndex,
+    TValues,
+    TIndex,
+  }
+}
+
+function distinctIndex(values: number[]): [Float64Array, Int32Array] {
+  const at = new Map<number, number>()
+  const distinct: number[] = []
+  const index = new Int32Array(values.length)
+  values.forEach((v, i) => {
+    let j = at.get(v)
+    if (j === undefined) {
+      j = distinct.length
+      at.set(v, j)
+      distinct.push(v)
+    }
+    index[i] = j
+  })
+  return [Float64Array.from(distinct), index]
 }
 
 function validate(c: RfSummary): void {
@@ -137,6 +174,13 @@ function negLogLikelihood(agg: AggregatedRf, u: Float64Array, grad: Float64Array
   }
   const lnAlpha = Math.log(alpha)
   const lnA = Math.log(a)
+  // ln(α + ·) and 1/(α + ·) per distinct tx and T; ln(b + x − 1) per x
+  const lTv = agg.TValues.map((v) => Math.log(alpha + v))
+  const iTv = agg.TValues.map((v) => 1 / (alpha + v))
+  const lTxv = agg.txValues.map((v) => Math.log(alpha + v))
+  const iTxv = agg.txValues.map((v) => 1 / (alpha + v))
+  const lbx = new Float64Array(m)
+  for (let k = 1; k < m; k++) lbx[k] = Math.log(b + k - 1)
   let ll = 0
   let gr = 0
   let gAlpha = 0
@@ -146,21 +190,33 @@ function negLogLikelihood(agg: AggregatedRf, u: Float64Array, grad: Float64Array
   for (let i = 0; i < n; i++) {
     const x = agg.x[i]!
     const w = agg.count[i]!
-    const lT = Math.log(alpha + agg.T[i]!)
+    const ti = agg.TIndex[i]!
+    const lT = lTv[ti]!
     const A3 = -(r + x) * lT
     let lse = A3
     let w4 = 0
     let lTx = 0
+    let iTx = 0
     if (x > 0) {
-      lTx = Math.log(alpha + agg.tx[i]!)
-      const A4 = lnA - Math.log(b + x - 1) - (r + x) * lTx
-      lse = logAddExp(A3, A4)
-      w4 = Math.exp(A4 - lse)
+      const j = agg.txIndex[i]!
+      lTx = lTxv[j]!
+      iTx = iTxv[j]!
+      const d = lnA - lbx[x]! - (r + x) * lTx - A3 // A4 − A3
+      // lse = logaddexp(A3, A4) and w4 = e^A4 / (e^A3 + e^A4), with one exp and one log1p
+      if (d > 0) {
+        const e = Math.exp(-d)
+        lse = A3 + d + Math.log1p(e)
+        w4 = 1 / (1 + e)
+      } else {
+        const e = Math.exp(d)
+        lse = A3 + Math.log1p(e)
+        w4 = e / (1 + e)
+      }
     }
     const w3 = 1 - w4
     ll += w * (Sr[x]! + r * lnAlpha + Sb[x]! - Sab[x]! + lse)
     gr += w * (Dr[x]! + lnAlpha - w3 * lT - w4 * lTx)
-    gAlpha += w * (r / alpha - w3 * (r + x) / (alpha + agg.T[i]!) - (x > 0 ? (w4 * (r + x)) / (alpha + agg.tx[i]!) : 0))
+    gAlpha += w * (r / alpha - (r + x) * (w3 * iTv[ti]! + w4 * iTx))
     ga += w * (-Dab[x]! + w4 / a)
     gb += w * (Db[x]! - Dab[x]! - (x > 0 ? w4 / (b + x - 1) : 0))
   }
