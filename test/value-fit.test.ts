@@ -3,9 +3,11 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { oracle } from './helpers/value-oracle.ts'
-import { simulateBgNbd, simulateGammaGamma } from './helpers/value-sim.ts'
+import { simulateBgNbd, simulateBgNbdHistories, simulateGammaGamma } from './helpers/value-sim.ts'
 import { aggregateRf, bgnbdExpectedPurchases, fitBgNbd, type BgNbdParams } from '../src/value/bgnbd.ts'
 import { fitGammaGamma, type GammaGammaParams } from '../src/value/gamma-gamma.ts'
+import { summarizeCustomer } from '../src/value/summary.ts'
+import { evaluateHoldout, holdoutActuals, type HoldoutCustomer } from '../src/value/holdout.ts'
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b)
 const sig3 = (v: number): string => Number(v.toPrecision(3)).toString()
@@ -126,4 +128,25 @@ t.test('Gamma-Gamma recovers the parameters it simulated (50,000 customers)', as
   t.ok(fit.logLikelihood >= ref.logLikelihood - 1e-7, `LL ${fit.logLikelihood} ≥ scipy's ${ref.logLikelihood}`)
   const names = ['p', 'q', 'gamma'] as const
   names.forEach((k, i) => t.ok(rel(fit[k], ref.params[i]!) < 1e-4, `${k} = scipy's to 1e-4`))
+})
+
+t.test('holdout on histories simulated in days: the model predicts the holdout, the baseline does worse', async (t) => {
+  // calibration: first purchases on days 0..273, asOf day 365, holdout the 91 days after
+  const truth: BgNbdParams = { r: 1, alpha: 30, a: 0.5, b: 3 }
+  const asOf = 365
+  const histories = simulateBgNbdHistories(truth, { customers: 20000, seed: 3, lastBirthDay: 273, endDay: asOf + 91 })
+  const customers: HoldoutCustomer[] = histories.map((days) => {
+    const s = summarizeCustomer(days, asOf)
+    if (!s.ok) throw new Error('every simulated customer buys before asOf')
+    const a = holdoutActuals(days, asOf, 91)
+    return { summary: s.summary, actualPurchases: a.purchases, actualValue: a.value }
+  })
+  const fit = fitBgNbd(customers.map((c) => c.summary))
+  t.ok(fit.converged)
+  const ev = evaluateHoldout(customers, fit, null, 91)
+  t.ok(rel(ev.purchases.predicted, ev.purchases.actual) < 0.05, `holdout purchases: predicted ${ev.purchases.predicted.toFixed(0)}, actual ${ev.purchases.actual}, baseline ${ev.purchases.baseline.toFixed(0)}`)
+  t.ok(ev.mae.purchases.model < ev.mae.purchases.baseline, `MAE model ${ev.mae.purchases.model.toFixed(3)} < baseline ${ev.mae.purchases.baseline.toFixed(3)}`)
+  for (const row of ev.byRepeatCount) {
+    if (row.customers >= 1000) t.ok(rel(row.meanPredicted, row.meanActual) < 0.1, `x = ${row.repeatCount} (${row.customers}): predicted ${row.meanPredicted.toFixed(3)}, actual ${row.meanActual.toFixed(3)}`)
+  }
 })

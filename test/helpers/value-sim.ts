@@ -92,3 +92,30 @@ export function simulateGammaGamma(p: GammaGammaParams, o: { customers: number; 
   }
   return out
 }
+
+/**
+ * Whole purchase histories from the BG/NBD process, in days: each customer's first purchase is
+ * on a day uniform in [0, lastBirthDay], purchases continue (Poisson, drop-out after each repeat)
+ * until `endDay`. Purchases on the same day are one purchase day, valued 1 each.
+ */
+export function simulateBgNbdHistories(p: BgNbdParams, o: { customers: number; seed: number; lastBirthDay: number; endDay: number }): { day: number; value: number }[][] {
+  const rng = mulberry32(o.seed)
+  const out: { day: number; value: number }[][] = []
+  for (let i = 0; i < o.customers; i++) {
+    const lambda = gammaVariate(rng, p.r) / p.alpha
+    const ga = gammaVariate(rng, p.a)
+    const drop = ga / (ga + gammaVariate(rng, p.b))
+    const birth = Math.floor(rng() * (o.lastBirthDay + 1))
+    const days = [{ day: birth, value: 1 }]
+    let t = birth
+    for (;;) {
+      t += -Math.log(1 - rng()) / lambda
+      const day = Math.floor(t)
+      if (day > o.endDay) break
+      if (day !== days[days.length - 1]!.day) days.push({ day, value: 1 })
+      if (rng() < drop) break
+    }
+    out.push(days)
+  }
+  return out
+}
