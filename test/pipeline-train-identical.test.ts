@@ -4,29 +4,15 @@
 // train-sample.json, was written by `npx tsx test/helpers/record-train-sample.ts` at commit
 // 7fad5a53 (its `recordedFrom`), before any change to the training code; the only difference
 // allowed since is the recipe's name ('seed' became 'original').
-import { createReadStream, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { readUpload } from '../src/ingest/upload.ts'
-import { buildFeatures } from '../src/pipeline/features.ts'
 import { trainModel } from '../src/pipeline/train.ts'
-import type { Transaction } from '../src/pipeline/types.ts'
 import { trainOnBuild } from '../src/training/train.ts'
-import { SAMPLE_DATA } from './helpers/data.ts'
-import { fingerprint, type Fingerprint } from './helpers/train-fingerprint.ts'
+import { fingerprint, sampleBuild, type Fingerprint } from './helpers/train-fingerprint.ts'
 
 const expected = JSON.parse(readFileSync(`${import.meta.dirname}/fixtures/expected/train-sample.json`, 'utf8')) as Record<'default' | 'seedRecipe' | 'matched' | 'fixedK', Fingerprint>
 
-const rows: Transaction[] = []
-for await (const b of readUpload(createReadStream(SAMPLE_DATA), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 }).batches) for (const r of b.rows) rows.push(r)
-const order = rows.map((_, i) => i).sort((a, b) => {
-  const x = rows[a]!.customerId
-  const y = rows[b]!.customerId
-  if (x === y) return a - b
-  if (x === null) return 1
-  if (y === null) return -1
-  return x < y ? -1 : 1
-})
-const build = await buildFeatures([order.map((i) => rows[i]!)])
+const build = await sampleBuild()
 
 t.test('default recipe, k auto, seed 42 (the training entry, names and products included)', async (t) => {
   const { result } = await trainOnBuild(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 }, undefined)

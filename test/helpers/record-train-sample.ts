@@ -1,18 +1,13 @@
-// Records test/fixtures/expected/train-sample.json from the code as it is.
-import { createReadStream, writeFileSync } from 'node:fs'
-import { readUpload } from '../../src/ingest/upload.ts'
-import { buildFeatures } from '../../src/pipeline/features.ts'
-import { trainOnBuild } from '../../src/training/train.ts'
-import { trainModel } from '../../src/pipeline/train.ts'
-import { fingerprint } from './train-fingerprint.ts'
-import { SAMPLE_DATA } from './data.ts'
+// Records test/fixtures/expected/train-sample.json (see test/pipeline-train-identical.test.ts):
+//   npx tsx test/helpers/record-train-sample.ts
+// Run once at 7fad5a53, before the training code changed; rerun only to re-record on purpose.
 import { execSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { trainModel } from '../../src/pipeline/train.ts'
+import { trainOnBuild } from '../../src/training/train.ts'
+import { fingerprint, sampleBuild } from './train-fingerprint.ts'
 
-const rows = []
-const reader = readUpload(createReadStream(SAMPLE_DATA), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 })
-for await (const b of reader.batches) for (const r of b.rows) rows.push(r)
-const order = rows.map((_, i) => i).sort((a, b) => { const x = rows[a].customerId, y = rows[b].customerId; if (x === y) return a - b; if (x === null) return 1; if (y === null) return -1; return x < y ? -1 : 1 })
-const build = await buildFeatures([order.map((i) => rows[i])])
+const build = await sampleBuild()
 const def = await trainOnBuild(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 }, undefined)
 const orig = await trainOnBuild(build, { recipe: 'seed', k: 3, kRange: [3, 8], seed: 42 }, undefined)
 // a retrain matched to a previous model with permuted ids (the id-matching path)
@@ -28,4 +23,3 @@ const out = {
   fixedK: fingerprint(fixedK),
 }
 writeFileSync(`${import.meta.dirname}/../fixtures/expected/train-sample.json`, JSON.stringify(out, null, 2) + '\n')
-console.log(JSON.stringify(out, null, 1).slice(0, 3000))

@@ -4,6 +4,11 @@
 // test/pipeline-train-identical.test.ts compares these with values recorded before the training
 // steps were split (scripts are in that test's header).
 import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readUpload } from '../../src/ingest/upload.ts'
+import { buildFeatures, type BuildResult } from '../../src/pipeline/features.ts'
+import type { Transaction } from '../../src/pipeline/types.ts'
+import { SAMPLE_DATA } from './data.ts'
 import type { TrainResult } from '../../src/pipeline/train.ts'
 
 const sha = (x: string | ArrayBufferView): string =>
@@ -42,4 +47,19 @@ export function fingerprint(r: TrainResult): Fingerprint {
     outliers: sha(r.outliers),
     report: sha(JSON.stringify(report)),
   }
+}
+
+/** Both recipes' features of the sample file, its rows sorted by customer as the database sends them. */
+export async function sampleBuild(): Promise<BuildResult> {
+  const rows: Transaction[] = []
+  for await (const b of readUpload(createReadStream(SAMPLE_DATA), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 }).batches) for (const r of b.rows) rows.push(r)
+  const order = rows.map((_, i) => i).sort((a, b) => {
+    const x = rows[a]!.customerId
+    const y = rows[b]!.customerId
+    if (x === y) return a - b
+    if (x === null) return 1
+    if (y === null) return -1
+    return x < y ? -1 : 1
+  })
+  return buildFeatures([order.map((i) => rows[i]!)])
 }
