@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { trainModel } from '../src/pipeline/train.ts'
-import { trainOnBuild } from '../src/training/train.ts'
+import { trainOnFeatures } from '../src/training/train.ts'
 import { fingerprint, sampleBuild, type Fingerprint } from './helpers/train-fingerprint.ts'
 
 const expected = JSON.parse(readFileSync(`${import.meta.dirname}/fixtures/expected/train-sample.json`, 'utf8')) as Record<'default' | 'seedRecipe' | 'matched' | 'fixedK', Fingerprint>
@@ -15,17 +15,17 @@ const expected = JSON.parse(readFileSync(`${import.meta.dirname}/fixtures/expect
 const build = await sampleBuild()
 
 t.test('default recipe, k auto, seed 42 (the training entry, names and products included)', async (t) => {
-  const { result } = await trainOnBuild(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 }, undefined)
+  const { result } = await trainOnFeatures(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 })
   t.same(fingerprint(result), expected.default)
 })
 
 t.test('the original recipe, k = 3, seed 42', async (t) => {
-  const { result } = await trainOnBuild(build, { recipe: 'seed', k: 3, kRange: [3, 8], seed: 42 }, undefined)
+  const { result } = await trainOnFeatures(build, { recipe: 'seed', k: 3, kRange: [3, 8], seed: 42 })
   t.same({ ...fingerprint(result), recipe: 'seed' }, expected.seedRecipe)
 })
 
 t.test('a retrain matched to a previous model with permuted ids', async (t) => {
-  const { result } = await trainOnBuild(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 }, undefined)
+  const { result } = await trainOnFeatures(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 })
   const k = result.bundle.segments.length
   const previous = { ...result.bundle, segments: result.bundle.segments.map((s) => ({ ...s, id: (s.id + 1) % k })) }
   const matched = trainModel({ table: build.default, yardstick: build.seed }, { recipe: 'default', seed: 7, k: 4, previous })

@@ -15,6 +15,7 @@ import { logRfmSilhouette, sameMatrix } from '../src/pipeline/train-evaluate.ts'
 import { stopwatch } from '../src/pipeline/train-report.ts'
 import { columns, indicesWhere } from '../src/pipeline/train-types.ts'
 import { train } from '../src/pipeline/train.ts'
+import { modelParams } from '../src/training/params.ts'
 
 /** A default-recipe table whose rows are given as [recency, frequency, monetary] (other columns 0). */
 function defaultTable(rfm: number[][], features: readonly string[]): FeatureTable {
@@ -129,4 +130,15 @@ t.test('stopwatch names every lap', async (t) => {
   clock.total('total')
   t.same(Object.keys(clock.timingsMs), ['a', 'b', 'total'])
   t.ok(Object.values(clock.timingsMs).every((v) => Number.isFinite(v) && v >= 0))
+})
+
+t.test('training params: every default resolved, given values kept', async (t) => {
+  t.same(modelParams({}), { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 })
+  t.throws(() => modelParams({ kRange: [5, 3] }), { name: 'InvalidParams', message: 'kRange must be [min, max] with min ≤ max' })
+  fc.assert(
+    fc.property(fc.record({ recipe: fc.constantFrom('default' as const, 'seed' as const), k: fc.oneof(fc.integer({ min: 2, max: 20 }), fc.constant('auto' as const)), kRange: fc.tuple(fc.integer({ min: 2, max: 10 }), fc.integer({ min: 10, max: 20 })), seed: fc.nat() }, { requiredKeys: [] }), (body) => {
+      const p = modelParams(body)
+      return p.recipe === (body.recipe ?? 'default') && p.k === (body.k ?? 'auto') && p.seed === (body.seed ?? 42) && p.kRange.join() === (body.kRange ?? [3, 8]).join()
+    }),
+  )
 })

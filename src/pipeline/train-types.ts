@@ -21,11 +21,22 @@ export interface TrainInput {
   annotate?: (ctx: AnnotateContext) => SegmentAnnotation[]
 }
 
-export interface TrainParams {
+/**
+ * What a model is trained with, every default resolved: the one params type from the request
+ * (POST /train, schemas/jobs.ts) through the job and src/training/ to `train`.
+ */
+export interface ModelParams {
   recipe: RecipeName
-  k?: number | 'auto'
-  kRange?: [number, number]
-  seed?: number
+  /** A fixed k, or 'auto': chosen over kRange. */
+  k: number | 'auto'
+  /** [min, max] of the k scan. */
+  kRange: [number, number]
+  /** The random seed of every fit (isolation forest, k-means, bootstraps, silhouette sample). */
+  seed: number
+}
+
+/** `train`'s options: ModelParams (k, kRange and seed default to the recipe's spec and 0). */
+export interface TrainOptions extends Pick<ModelParams, 'recipe'>, Partial<Omit<ModelParams, 'recipe'>> {
   /** The active model: segments are matched to its segments so ids survive a retrain. */
   previous?: ModelBundle
   /** Override the recipe's spec (experiments, tests). */

@@ -13,11 +13,11 @@ import { clustersByValue, matchToPrevious, orderCentroids, segmentIds } from './
 import { assignRows } from './train-assign.ts'
 import { evaluateModel, logRfmSilhouette } from './train-evaluate.ts'
 import { stopwatch, trainReport } from './train-report.ts'
-import { columns, type TrainInput, type TrainParams, type TrainResult } from './train-types.ts'
+import { columns, type TrainInput, type TrainOptions, type TrainResult } from './train-types.ts'
 
-export type { AnnotateContext, TrainInput, TrainMetrics, TrainParams, TrainReport, TrainResult } from './train-types.ts'
+export type { AnnotateContext, ModelParams, TrainInput, TrainMetrics, TrainOptions, TrainReport, TrainResult } from './train-types.ts'
 
-export function train(input: TrainInput, params: TrainParams): TrainResult {
+export function train(input: TrainInput, params: TrainOptions): TrainResult {
   const clock = stopwatch()
   const { table } = input
   const spec = params.spec ?? modelSpecFor(params.recipe)
