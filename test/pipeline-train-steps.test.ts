@@ -117,7 +117,7 @@ t.test('transforms, embedding, k and matching on a small default table', async (
   const all = indicesWhere(60, () => true)
   const ids = matchToPrevious(model.bundle, table, all, model.assignments, 3)
   t.same(ids, [0, 1, 2], "a model's own assignments match its own segments")
-  t.equal(matchToPrevious({ ...model.bundle, recipe: 'seed' }, table, all, model.assignments, 3), null, 'another recipe cannot be matched')
+  t.equal(matchToPrevious({ ...model.bundle, recipe: 'original' }, table, all, model.assignments, 3), null, 'another recipe cannot be matched')
   const logRfm = logRfmSilhouette(table, table, model.assignments, m, true, 0.5, 0)
   t.ok(logRfm !== null && logRfm > 0.3, 'well separated in log-RFM space')
   t.equal(logRfmSilhouette(table, table, new Int32Array(60), m, true, 0.5, 0), null, 'one segment: no silhouette')
@@ -134,11 +134,14 @@ t.test('stopwatch names every lap', async (t) => {
 
 t.test('training params: every default resolved, given values kept', async (t) => {
   t.same(modelParams({}), { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 })
+  t.equal(modelParams({ recipe: 'seed' }).recipe, 'original', 'the alias resolves to the id')
+  t.throws(() => modelParams({ recipe: 'rfm' }), { name: 'UnknownRecipe' })
   t.throws(() => modelParams({ kRange: [5, 3] }), { name: 'InvalidParams', message: 'kRange must be [min, max] with min ≤ max' })
   fc.assert(
-    fc.property(fc.record({ recipe: fc.constantFrom('default' as const, 'seed' as const), k: fc.oneof(fc.integer({ min: 2, max: 20 }), fc.constant('auto' as const)), kRange: fc.tuple(fc.integer({ min: 2, max: 10 }), fc.integer({ min: 10, max: 20 })), seed: fc.nat() }, { requiredKeys: [] }), (body) => {
+    fc.property(fc.record({ recipe: fc.constantFrom('default', 'original', 'seed'), k: fc.oneof(fc.integer({ min: 2, max: 20 }), fc.constant('auto' as const)), kRange: fc.tuple(fc.integer({ min: 2, max: 10 }), fc.integer({ min: 10, max: 20 })), seed: fc.nat() }, { requiredKeys: [] }), (body) => {
       const p = modelParams(body)
-      return p.recipe === (body.recipe ?? 'default') && p.k === (body.k ?? 'auto') && p.seed === (body.seed ?? 42) && p.kRange.join() === (body.kRange ?? [3, 8]).join()
+      const id = { default: 'default', original: 'original', seed: 'original' }[body.recipe ?? 'default']
+      return p.recipe === id && p.k === (body.k ?? 'auto') && p.seed === (body.seed ?? 42) && p.kRange.join() === (body.kRange ?? [3, 8]).join()
     }),
   )
 })

@@ -14,13 +14,28 @@ import { DAY_MS, dayOf, hourOf, monthIndexOfDay, weekdayOfDay } from './calendar
 import { isCancellation, KEPT, StockCodeIndex, StreamingCleaner } from './clean.ts'
 import { CustomerStats } from './customer-stats.ts'
 import { getRecipe, RECIPES, type Recipe } from './recipes/index.ts'
-import type { Baskets, CleaningReport, FeatureTable, RecipeName, Transaction } from './types.ts'
+import { recipeId } from './recipe-id.ts'
+import type { Baskets, CleaningReport, FeatureTable, Transaction } from './types.ts'
 
 export interface BuildResult {
+  /**
+   * The original recipe's table. Named `seed` (the recipe's former name) because
+   * datasets/features-store.ts stores builds under that key; read it through recipeTable().
+   */
   seed: FeatureTable
   default: FeatureTable
   cleaning: CleaningReport
   baskets: Baskets
+}
+
+/**
+ * The table of a recipe (id or alias). A stored build (datasets/features-store.ts) made before
+ * issue 13 names the original recipe's table `seed`: the table returned carries the id.
+ */
+export function recipeTable(build: BuildResult, recipe: string): FeatureTable {
+  const id = recipeId(recipe)
+  const table = id === 'original' ? build.seed : build.default
+  return table.recipe === id ? table : { ...table, recipe: id }
 }
 
 /** A growable Float64Array / Int32Array. */
@@ -102,7 +117,7 @@ export class FeaturePass {
   private lastWeekday = 0
   private lastMonth = 0
 
-  constructor(recipes: readonly Recipe[] = [RECIPES.seed, RECIPES.default]) {
+  constructor(recipes: readonly Recipe[] = [RECIPES.original, RECIPES.default]) {
     this.recipes = recipes
     this.cleaner = new StreamingCleaner()
     this.stockCodes = this.cleaner.stockCodes
@@ -363,7 +378,7 @@ export async function buildFeatures(
   batches: AsyncIterable<Transaction[]> | Iterable<Transaction[]>,
   options: { guestRows?: number } = {},
 ): Promise<BuildResult> {
-  const pass = new FeaturePass([RECIPES.seed, RECIPES.default])
+  const pass = new FeaturePass([RECIPES.original, RECIPES.default])
   // Rows without a customer id that the caller did not send (cleaning rule 1 removes them anyway).
   if (options.guestRows) pass.cleaner.skipGuests(options.guestRows)
   if (Symbol.asyncIterator in batches) {
@@ -385,7 +400,7 @@ export async function buildFeatures(
  */
 export function featurizeTransactions(
   rows: readonly Transaction[],
-  recipe: RecipeName,
+  recipe: string,
   referenceDate: number,
 ): FeatureTable {
   const order = Array.from({ length: rows.length }, (_, i) => i)

@@ -4,6 +4,7 @@ import type { FeatureTable, Matrix } from './types.ts'
 import { sqDist } from './linalg.ts'
 import { nearestCentroid, type KMeansResult } from './kmeans.ts'
 import { hungarian } from './match.ts'
+import { recipeId } from './recipe-id.ts'
 import { compileBundle, embedRow, type ModelBundle } from './bundle.ts'
 
 /** Clusters by the mean of `orderCol` over the rows nearest to them, highest first (ties: lower cluster). */
@@ -29,7 +30,7 @@ export function clustersByValue(m: Matrix, fit: KMeansResult, orderCol: ArrayLik
  * previous model cannot embed this table (other recipe or missing columns).
  */
 export function matchToPrevious(prev: ModelBundle, table: FeatureTable, rows: Int32Array, labels: Int32Array, k: number): (number | null)[] | null {
-  if (prev.recipe !== table.recipe) return null
+  if (recipeId(prev.recipe) !== recipeId(table.recipe)) return null
   const cols = prev.features.map((f) => table.features.indexOf(f))
   if (prev.inputs.some((i) => cols[i]! < 0)) return null
   const c = compileBundle(prev)

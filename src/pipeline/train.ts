@@ -5,6 +5,7 @@
 // Pure and deterministic: the same table, params and seed give a bit-identical bundle.
 import { takeRows } from './linalg.ts'
 import { modelSpecFor } from './model-spec.ts'
+import { recipeId } from './recipe-id.ts'
 import { annotateBundle, type ModelBundle } from './bundle.ts'
 import { fitOutliers, fitRows, flagOutliers, transformRows } from './train-outliers.ts'
 import { embedTable, embeddingBundle, fitEmbedding, fitModelTransforms } from './train-embed.ts'
@@ -21,7 +22,7 @@ export function train(input: TrainInput, params: TrainOptions): TrainResult {
   const clock = stopwatch()
   const { table } = input
   const spec = params.spec ?? modelSpecFor(params.recipe)
-  if (table.recipe !== spec.recipe) throw new RangeError(`a ${table.recipe} feature table cannot train the ${spec.recipe} model`)
+  if (recipeId(table.recipe) !== spec.recipe) throw new RangeError(`a ${table.recipe} feature table cannot train the ${spec.recipe} model`)
   const seed = params.seed ?? 0
   const n = table.customerIds.length
 

@@ -5,7 +5,8 @@
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
-import { buildFeatures, type BuildResult } from '../pipeline/features.ts'
+import { recipeId, type RecipeInput } from '../pipeline/recipe-id.ts'
+import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/features.ts'
 import { train, type TrainResult } from '../pipeline/train.ts'
 import type { FeatureTable, Transaction } from '../pipeline/types.ts'
 import { annotateSegments } from './annotate.ts'
@@ -46,7 +47,7 @@ export async function runTraining(from: Database | TransactionBatches, params: M
 
 /** Trains on features already built (both recipes' tables, cleaning counts, baskets). */
 export async function trainOnFeatures(build: BuildResult, params: ModelParams, hooks: TrainingHooks = {}): Promise<Training> {
-  const table = params.recipe === 'seed' ? build.seed : build.default
+  const table = recipeTable(build, params.recipe)
   const customers = table.customerIds.length
   const minK = params.k === 'auto' ? params.kRange[0] : params.k
   if (customers < Math.max(10, minK * 2)) {
@@ -60,7 +61,7 @@ export async function trainOnFeatures(build: BuildResult, params: ModelParams, h
   const { recipe, k, kRange, seed } = params
   // Matching segment ids to the active model only makes sense within one recipe.
   const previous = hooks.previous?.recipe === recipe ? hooks.previous : undefined
-  const result = train({ table, yardstick: build.seed, annotate: annotateSegments(build.baskets) }, { recipe, k, kRange, seed, previous })
+  const result = train({ table, yardstick: recipeTable(build, 'original'), annotate: annotateSegments(build.baskets) }, { recipe, k, kRange, seed, previous })
   return { build, table, result }
 }
 
@@ -68,6 +69,13 @@ export async function trainOnFeatures(build: BuildResult, params: ModelParams, h
  * The job's call before runTraining (src/jobs/train-job.ts): kept so that file compiles
  * unchanged; after the merge the job calls `runTraining(db, params, { previous, stage })`.
  */
-export async function trainFromDatasets(db: Database, datasetIds: readonly string[], params: ModelParams, previous: ModelBundle | undefined, stage?: StageFn): Promise<Training> {
-  return runTraining(db, { ...params, datasetIds }, { previous, stage })
+export async function trainFromDatasets(
+  db: Database,
+  datasetIds: readonly string[],
+  params: Omit<ModelParams, 'recipe'> & { recipe: RecipeInput },
+  previous: ModelBundle | undefined,
+  stage?: StageFn,
+): Promise<Training> {
+  const { recipe, k, kRange, seed } = params
+  return runTraining(db, { recipe: recipeId(recipe), k, kRange, seed, datasetIds }, { previous, stage })
 }

@@ -10,7 +10,7 @@ import { fingerprint, sampleBuild } from './train-fingerprint.ts'
 
 const build = await sampleBuild()
 const def = await trainOnFeatures(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 })
-const orig = await trainOnFeatures(build, { recipe: 'seed', k: 3, kRange: [3, 8], seed: 42 })
+const orig = await trainOnFeatures(build, { recipe: 'original', k: 3, kRange: [3, 8], seed: 42 })
 // a retrain matched to a previous model with permuted ids (the id-matching path)
 const k = def.result.bundle.segments.length
 const previous = { ...def.result.bundle, segments: def.result.bundle.segments.map((s) => ({ ...s, id: (s.id + 1) % k })) }
