@@ -1,9 +1,9 @@
 // Trains a model straight from a transaction file, without the service or a database, and prints
-// the cleaning counts and the training report (or the bundle with --bundle).
+// the cleaning counts and the training report (or the model bundle with --bundle).
 //   npx tsx scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]
 // The service streams rows from the database in customer order; here the file is read into
 // memory and sorted by customer (stable), which gives the same input. Same entry and defaults as
-// the job (src/training/).
+// the job (src/training/); `--recipe seed` is the original recipe's former name, still accepted.
 import { createReadStream, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { readUpload } from '../src/ingest/upload.ts'
@@ -22,7 +22,7 @@ if (!file) {
   process.exit(2)
 }
 const params = modelParams({
-  recipe: values.recipe === 'seed' ? 'seed' : 'default',
+  recipe: values.recipe,
   k: values.k === 'auto' ? 'auto' : Number(values.k),
   seed: values.seed === undefined ? undefined : Number(values.seed),
 })

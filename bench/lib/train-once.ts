@@ -16,8 +16,8 @@ if (what === 'read-only') {
   for await (const batch of readTransactions(db, [datasetId])) rows += batch.length
   out = { rows }
 } else {
-  const recipe = what === 'seed' ? 'seed' : 'default'
-  const t = await runTraining(db, { ...modelParams({ recipe, k: recipe === 'seed' ? 3 : 'auto' }), datasetIds: [datasetId] })
+  const params = modelParams({ recipe: what })
+  const t = await runTraining(db, { ...params, k: params.recipe === 'original' ? 3 : 'auto', datasetIds: [datasetId] })
   const r = t.result.report
   out = { customers: t.table.customerIds.length, k: r.k, metrics: r.metrics, timingsMs: r.timingsMs }
 }
