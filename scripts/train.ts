@@ -10,7 +10,7 @@ import { readUpload } from '../src/ingest/upload.ts'
 import { serializeBundle } from '../src/pipeline/bundle.ts'
 import type { Transaction } from '../src/pipeline/types.ts'
 import { modelParams } from '../src/training/params.ts'
-import { runTraining } from '../src/training/train.ts'
+import { inCustomerOrder, runTraining } from '../src/training/train.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,16 +30,8 @@ const t0 = performance.now()
 const rows: Transaction[] = []
 const reader = readUpload(createReadStream(file), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 })
 for await (const batch of reader.batches) for (const r of batch.rows) rows.push(r)
-const byCustomer = rows.map((r, i) => i).sort((a, b) => {
-  const x = rows[a]!.customerId
-  const y = rows[b]!.customerId
-  if (x === y) return a - b
-  if (x === null) return 1
-  if (y === null) return -1
-  return x < y ? -1 : 1
-})
+const sorted = inCustomerOrder(rows)
 const t1 = performance.now()
-const sorted = byCustomer.map((i) => rows[i]!)
 const training = await runTraining({ batches: [sorted] }, params)
 const t2 = performance.now()
 const { report, bundle } = training.result

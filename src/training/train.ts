@@ -37,6 +37,22 @@ export interface TransactionBatches {
 
 export class TooLittleData extends Error {}
 
+/**
+ * Rows in the order the database sends them (datasets/read.ts): by customer id, guests last, file
+ * order within a customer (a stable sort). For training on a file read into memory.
+ */
+export function inCustomerOrder(rows: readonly Transaction[]): Transaction[] {
+  const order = rows.map((_, i) => i).sort((a, b) => {
+    const x = rows[a]!.customerId
+    const y = rows[b]!.customerId
+    if (x === y) return a - b
+    if (x === null) return 1
+    if (y === null) return -1
+    return x < y ? -1 : 1
+  })
+  return order.map((i) => rows[i]!)
+}
+
 /** Trains on stored datasets (`params.datasetIds`), or on transaction batches. */
 export async function runTraining(db: Database, params: TrainingParams, hooks?: TrainingHooks): Promise<Training>
 export async function runTraining(from: TransactionBatches, params: ModelParams, hooks?: TrainingHooks): Promise<Training>

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs'
 import { readUpload } from '../../src/ingest/upload.ts'
 import { buildFeatures, type BuildResult } from '../../src/pipeline/features.ts'
 import type { Transaction } from '../../src/pipeline/types.ts'
+import { inCustomerOrder } from '../../src/training/train.ts'
 import { SAMPLE_DATA } from './data.ts'
 import type { TrainResult } from '../../src/pipeline/train.ts'
 
@@ -53,13 +54,5 @@ export function fingerprint(r: TrainResult): Fingerprint {
 export async function sampleBuild(): Promise<BuildResult> {
   const rows: Transaction[] = []
   for await (const b of readUpload(createReadStream(SAMPLE_DATA), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 }).batches) for (const r of b.rows) rows.push(r)
-  const order = rows.map((_, i) => i).sort((a, b) => {
-    const x = rows[a]!.customerId
-    const y = rows[b]!.customerId
-    if (x === y) return a - b
-    if (x === null) return 1
-    if (y === null) return -1
-    return x < y ? -1 : 1
-  })
-  return buildFeatures([order.map((i) => rows[i]!)])
+  return buildFeatures([inCustomerOrder(rows)])
 }
