@@ -18,7 +18,7 @@ import { fitPca, projectPca } from '../src/pipeline/pca.ts'
 import { mulberry32 } from '../src/pipeline/prng.ts'
 import { fitTransforms } from '../src/pipeline/transforms.ts'
 import { trainModel } from '../src/pipeline/train.ts'
-import { SEED_FEATURES, SEED_NORMALIZED, SEED_RAW, SEED_SCALED } from '../src/pipeline/model-spec.ts'
+import { ORIGINAL_FEATURES, ORIGINAL_NORMALIZED, ORIGINAL_RAW, ORIGINAL_SCALED } from '../src/pipeline/model-spec.ts'
 import type { FeatureTable, Matrix } from '../src/pipeline/types.ts'
 
 const K = 3
@@ -84,10 +84,10 @@ function referenceTables(): { seed: FeatureTable; def: FeatureTable } {
     rows.forEach((r, i) => names.forEach((c, j) => (data[i * names.length + j] = Number(r[h.indexOf(c)]))))
     return data
   }
-  const seedCols = SEED_FEATURES.map((f) => (f === 'Cancellation_Rate' ? 'Cancellation_Rate_fixed' : f))
+  const seedCols = ORIGINAL_FEATURES.map((f) => (f === 'Cancellation_Rate' ? 'Cancellation_Rate_fixed' : f))
   const referenceDate = Date.UTC(2011, 11, 9)
   return {
-    seed: { recipe: 'seed', recipeVersion: 1, features: [...SEED_FEATURES], customerIds: ids, values: table(seedCols), referenceDate },
+    seed: { recipe: 'original', recipeVersion: 1, features: [...ORIGINAL_FEATURES], customerIds: ids, values: table(seedCols), referenceDate },
     def: { recipe: 'default', recipeVersion: 1, features: ['recency_days', 'frequency', 'monetary'], customerIds: ids, values: table(['Days_Since_Last_Purchase', 'Total_Transactions', 'Total_Spend']), referenceDate },
   }
 }
@@ -108,12 +108,12 @@ const stats = (xs: number[]): string => {
 
 function pcaTable(): void {
   const { seed } = referenceTables()
-  const cols = [...SEED_FEATURES] as string[]
+  const cols = [...ORIGINAL_FEATURES] as string[]
   const m = fitTransforms(
     [
-      { kind: 'standardize', columns: SEED_SCALED.map((c) => cols.indexOf(c)) },
-      { kind: 'l2normalize', columns: SEED_NORMALIZED.map((c) => cols.indexOf(c)) },
-      { kind: 'passthrough', columns: SEED_RAW.map((c) => cols.indexOf(c)) },
+      { kind: 'standardize', columns: ORIGINAL_SCALED.map((c) => cols.indexOf(c)) },
+      { kind: 'l2normalize', columns: ORIGINAL_NORMALIZED.map((c) => cols.indexOf(c)) },
+      { kind: 'passthrough', columns: ORIGINAL_RAW.map((c) => cols.indexOf(c)) },
     ],
     { rows: seed.customerIds.length, cols: 15, data: seed.values },
   ).output
@@ -148,7 +148,7 @@ function trainTable(): void {
   console.log('|---|---|---|---|---|')
   for (const [name, run] of [
     ['default (k auto 3..8 + k=2, 10 bootstraps per k)', () => trainModel({ table: def, yardstick: seed }, { recipe: 'default', seed: 0 })],
-    ['seed (k=3, stability 10 bootstraps)', () => trainModel({ table: seed }, { recipe: 'seed', seed: 0 })],
+    ['seed (k=3, stability 10 bootstraps)', () => trainModel({ table: seed }, { recipe: 'original', seed: 0 })],
   ] as const) {
     let last: ReturnType<typeof trainModel> | null = null
     const first = timed(() => (last = run()))

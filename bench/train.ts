@@ -20,7 +20,7 @@ export async function run(args: string[]): Promise<void> {
       await migrate(db)
       const { dataset } = await storeUpload(db, (id) => encodeUpload(readUpload(createReadStream(file), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 }), id), `x${copies}`)
       const base = await runChild('train-once.ts', [scratch.url, dataset.id, 'read-only'])
-      for (const [recipe, stored] of [['seed', false], ['default', false], ['seed', true], ['default', true]] as const) {
+      for (const [recipe, stored] of [['original', false], ['default', false], ['original', true], ['default', true]] as const) {
         // "stored": the features the service builds right after an upload (features-store.ts);
         // otherwise the training streams every transaction out of the database first.
         if (stored) await storeDatasetFeatures(db, dataset.id)

@@ -1,40 +1,38 @@
 // Trains a model straight from a transaction file, without the service or a database, and prints
-// the cleaning counts and the training report (or the bundle with --bundle).
-//   npx tsx scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|seed] [--k auto|N] [--seed N] [--bundle out.json]
+// the cleaning counts and the training report (or the model bundle with --bundle).
+//   npx tsx scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]
 // The service streams rows from the database in customer order; here the file is read into
-// memory and sorted by customer (stable), which gives the same input.
+// memory and sorted by customer (stable), which gives the same input. Same entry and defaults as
+// the job (src/training/); `--recipe seed` is the original recipe's former name, still accepted.
 import { createReadStream, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { readUpload } from '../src/ingest/upload.ts'
 import { serializeBundle } from '../src/pipeline/bundle.ts'
 import type { Transaction } from '../src/pipeline/types.ts'
-import { trainOnBatches } from '../src/training/train.ts'
+import { modelParams } from '../src/training/params.ts'
+import { inCustomerOrder, runTraining } from '../src/training/train.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { recipe: { type: 'string', default: 'default' }, k: { type: 'string', default: 'auto' }, seed: { type: 'string', default: '42' }, bundle: { type: 'string' } },
+  options: { recipe: { type: 'string', default: 'default' }, k: { type: 'string', default: 'auto' }, seed: { type: 'string' }, bundle: { type: 'string' } },
 })
 const file = positionals[0]
 if (!file) {
-  console.error('usage: npx tsx scripts/train.ts <file> [--recipe default|seed] [--k auto|N] [--seed N] [--bundle out.json]')
+  console.error('usage: npx tsx scripts/train.ts <file> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]')
   process.exit(2)
 }
-const recipe = values.recipe === 'seed' ? 'seed' : 'default'
+const params = modelParams({
+  recipe: values.recipe,
+  k: values.k === 'auto' ? 'auto' : Number(values.k),
+  seed: values.seed === undefined ? undefined : Number(values.seed),
+})
 const t0 = performance.now()
 const rows: Transaction[] = []
 const reader = readUpload(createReadStream(file), { maxBytes: 2 ** 40, maxInflatedBytes: 2 ** 40 })
 for await (const batch of reader.batches) for (const r of batch.rows) rows.push(r)
-const byCustomer = rows.map((r, i) => i).sort((a, b) => {
-  const x = rows[a]!.customerId
-  const y = rows[b]!.customerId
-  if (x === y) return a - b
-  if (x === null) return 1
-  if (y === null) return -1
-  return x < y ? -1 : 1
-})
+const sorted = inCustomerOrder(rows)
 const t1 = performance.now()
-const sorted = byCustomer.map((i) => rows[i]!)
-const training = await trainOnBatches([sorted], { recipe, k: values.k === 'auto' ? 'auto' : Number(values.k), kRange: [3, 8], seed: Number(values.seed) }, undefined)
+const training = await runTraining({ batches: [sorted] }, params)
 const t2 = performance.now()
 const { report, bundle } = training.result
 console.log(JSON.stringify({ file, rows: rows.length, readMs: Math.round(t1 - t0), trainMs: Math.round(t2 - t1), cleaning: training.build.cleaning, report: { ...report, kScan: undefined }, kScan: report.kScan.map((e) => ({ k: e.k, silhouette: e.silhouette, stability: e.stability, minShare: e.minShare })), segments: bundle.segments.map((s) => ({ id: s.id, name: s.name, size: s.size, share: s.share })) }, null, 2))

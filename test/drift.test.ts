@@ -346,7 +346,7 @@ function loadSeed(path: string): FeatureTable {
   const rows = lines.slice(1).map((l) => l.split(','))
   const values = new Float64Array(rows.length * features.length)
   rows.forEach((r, i) => features.forEach((_, j) => (values[i * features.length + j] = Number(r[j + 1]))))
-  return { recipe: 'seed', recipeVersion: 1, features, customerIds: rows.map((r) => r[0]!), values, referenceDate: 0 }
+  return { recipe: 'original', recipeVersion: 1, features, customerIds: rows.map((r) => r[0]!), values, referenceDate: 0 }
 }
 
 function scaled(table: FeatureTable, columns: string[], k: number): FeatureTable {

@@ -298,7 +298,7 @@ t.test('the 445-customer fixture', async (t) => {
       const champions = names.find((n) => n.name === 'Champions')
       t.ok(champions, `${table.recipe}: ${names.map((n) => n.name).join(', ')}`)
       const medians = profileSegments(table, assignment).segments.map((s) => s.profile)
-      const [recency, monetary] = table.recipe === 'seed' ? ['Days_Since_Last_Purchase', 'Total_Spend'] : ['recency_days', 'monetary']
+      const [recency, monetary] = table.recipe === 'original' ? ['Days_Since_Last_Purchase', 'Total_Spend'] : ['recency_days', 'monetary']
       const c = medians[champions!.segment]!
       t.ok(medians.every((m) => c[recency!]!.median <= m[recency!]!.median && c[monetary!]!.median >= m[monetary!]!.median),
         'Champions: lowest median recency and highest median monetary')

@@ -13,7 +13,7 @@ import { kmeans } from '../src/pipeline/kmeans.ts'
 import { adjustedRandIndex, silhouetteScore } from '../src/pipeline/metrics.ts'
 import { fitTransforms, type TransformSpec } from '../src/pipeline/transforms.ts'
 import { fitPca, projectPca } from '../src/pipeline/pca.ts'
-import { SEED_FEATURES, SEED_NORMALIZED, SEED_RAW, SEED_SCALED } from '../src/pipeline/model-spec.ts'
+import { ORIGINAL_FEATURES, ORIGINAL_NORMALIZED, ORIGINAL_RAW, ORIGINAL_SCALED } from '../src/pipeline/model-spec.ts'
 import { trainModel, type TrainResult } from '../src/pipeline/train.ts'
 import { annotationsFrom, parseBundle, scoreFeatures, scoreTable, serializeBundle, type ModelBundle } from '../src/pipeline/bundle.ts'
 import { takeRows } from '../src/pipeline/linalg.ts'
@@ -63,8 +63,8 @@ const refOutlier = ref.col('Is_Outlier')
 
 /** The original's 15 features; Cancellation_Rate is the intended rate unless `original`. */
 function seedTable(original = false): FeatureTable {
-  const names = SEED_FEATURES.map((f) => (f === 'Cancellation_Rate' && !original ? 'Cancellation_Rate_fixed' : f))
-  return { recipe: 'seed', recipeVersion: 1, features: [...SEED_FEATURES], customerIds: ref.ids, values: matrixOf(ref, names).data, referenceDate: REFERENCE_DATE }
+  const names = ORIGINAL_FEATURES.map((f) => (f === 'Cancellation_Rate' && !original ? 'Cancellation_Rate_fixed' : f))
+  return { recipe: 'original', recipeVersion: 1, features: [...ORIGINAL_FEATURES], customerIds: ref.ids, values: matrixOf(ref, names).data, referenceDate: REFERENCE_DATE }
 }
 
 /** A default-recipe table built from the reference columns (recency, frequency, monetary). */
@@ -112,11 +112,11 @@ t.test('k-means on the original PCA matrix reproduces its clusters', async (t) =
 t.test("scaler, normalizer and PCA reproduce the original's matrices on its 4,067 inliers", async (t) => {
   const inliers = Int32Array.from(ref.ids.keys()).filter((i) => refOutlier[i] === 0)
   t.equal(inliers.length, 4067)
-  const cols = [...SEED_FEATURES]
+  const cols = [...ORIGINAL_FEATURES]
   const specs: TransformSpec[] = [
-    { kind: 'standardize', columns: SEED_SCALED.map((c) => cols.indexOf(c as (typeof cols)[number])) },
-    { kind: 'l2normalize', columns: SEED_NORMALIZED.map((c) => cols.indexOf(c as (typeof cols)[number])) },
-    { kind: 'passthrough', columns: SEED_RAW.map((c) => cols.indexOf(c as (typeof cols)[number])) },
+    { kind: 'standardize', columns: ORIGINAL_SCALED.map((c) => cols.indexOf(c as (typeof cols)[number])) },
+    { kind: 'l2normalize', columns: ORIGINAL_NORMALIZED.map((c) => cols.indexOf(c as (typeof cols)[number])) },
+    { kind: 'passthrough', columns: ORIGINAL_RAW.map((c) => cols.indexOf(c as (typeof cols)[number])) },
   ]
   // the original scaled its (misaligned) Cancellation_Rate: use it to compare matrices
   const original = takeRows({ rows: ref.ids.length, cols: 15, data: seedTable(true).values }, inliers)
@@ -160,7 +160,7 @@ t.test("scaler, normalizer and PCA reproduce the original's matrices on its 4,06
 
 t.test('seed recipe: the whole chain on the 4,282-customer reference table', async (t) => {
   const table = seedTable()
-  const res = trainModel({ table }, { recipe: 'seed', seed: 0 })
+  const res = trainModel({ table }, { recipe: 'original', seed: 0 })
   const { report, bundle } = res
 
   let inter = 0
@@ -194,10 +194,10 @@ t.test('seed recipe: the whole chain on the 4,282-customer reference table', asy
   t.same(parsed, bundle, 'JSON round trip restores the bundle')
   t.equal(serializeBundle(parsed), serializeBundle(bundle), 'and serialises to the same text')
   t.same(scoringMismatches(parsed, table, res), { segments: 0, distances: 0 }, 'the parsed bundle scores identically')
-  const named = Object.fromEntries(SEED_FEATURES.map((f, j) => [f, table.values[5 * 15 + j]!]))
+  const named = Object.fromEntries(ORIGINAL_FEATURES.map((f, j) => [f, table.values[5 * 15 + j]!]))
   t.same(scoreFeatures(bundle, named), scoreFeatures(bundle, row(table, 5)), 'a Record scores like the row')
 
-  const again = trainModel({ table }, { recipe: 'seed', seed: 0 })
+  const again = trainModel({ table }, { recipe: 'original', seed: 0 })
   t.equal(serializeBundle(again.bundle), serializeBundle(bundle), 'same seed → identical serialised bundle')
 })
 

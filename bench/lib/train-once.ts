@@ -1,9 +1,11 @@
 // One training run from stored data in a process of its own (so its peak RSS is its own):
 //   train-once.ts <databaseUrl> <datasetId> <recipe|read-only>
-// read-only only streams the stored rows through the same reader: the baseline.
+// read-only only streams the stored rows through the same reader: the baseline. The training is
+// the job's (src/training/ runTraining) with the request defaults; the original recipe at k = 3.
 import { openDatabase } from '../../src/db/database.ts'
 import { readTransactions } from '../../src/datasets/read.ts'
-import { trainFromDatasets } from '../../src/training/train.ts'
+import { modelParams } from '../../src/training/params.ts'
+import { runTraining } from '../../src/training/train.ts'
 
 const [url, datasetId, what] = process.argv.slice(2) as [string, string, string]
 const db = await openDatabase({ databaseUrl: url, dataDir: '' })
@@ -14,7 +16,8 @@ if (what === 'read-only') {
   for await (const batch of readTransactions(db, [datasetId])) rows += batch.length
   out = { rows }
 } else {
-  const t = await trainFromDatasets(db, [datasetId], { recipe: what as 'seed' | 'default', k: what === 'seed' ? 3 : 'auto', kRange: [3, 8], seed: 42 }, undefined)
+  const params = modelParams({ recipe: what })
+  const t = await runTraining(db, { ...params, k: params.recipe === 'original' ? 3 : 'auto', datasetIds: [datasetId] })
   const r = t.result.report
   out = { customers: t.table.customerIds.length, k: r.k, metrics: r.metrics, timingsMs: r.timingsMs }
 }

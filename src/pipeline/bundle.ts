@@ -7,6 +7,7 @@ import { applyTransformsToRow, type TransformParams } from './transforms.ts'
 import { projectRow, type PcaModel } from './pca.ts'
 import { nearestCentroid } from './kmeans.ts'
 import { sqDist } from './linalg.ts'
+import { isRecipe, recipeId } from './recipe-id.ts'
 
 export const BUNDLE_FORMAT_VERSION = 1
 
@@ -291,7 +292,9 @@ export function parseBundle(text: string): ModelBundle {
   }
   if (!isObj(raw)) fail('bundle must be a JSON object')
   if (raw.formatVersion !== BUNDLE_FORMAT_VERSION) fail(`unsupported bundle formatVersion ${String(raw.formatVersion)} (expected ${BUNDLE_FORMAT_VERSION})`)
-  if (raw.recipe !== 'seed' && raw.recipe !== 'default') fail(`unknown recipe ${String(raw.recipe)}`)
+  // Bundles stored before issue 13 name the original recipe `seed`: read as `original`.
+  if (typeof raw.recipe !== 'string' || !isRecipe(raw.recipe)) fail(`unknown recipe ${String(raw.recipe)}`)
+  raw.recipe = recipeId(raw.recipe)
   if (!isInt(raw.recipeVersion)) fail('recipeVersion must be an integer')
   if (!isNum(raw.referenceDate)) fail('referenceDate must be a number')
   if (!Array.isArray(raw.features) || !raw.features.every((f) => typeof f === 'string')) fail('features must be strings')

@@ -1,6 +1,7 @@
 // The declarative model of each recipe: which raw columns, which transforms, how outliers are
 // handled, PCA or not, how k is chosen, and which business quantity orders the segments.
 import type { RecipeName } from './types.ts'
+import { recipeId } from './recipe-id.ts'
 import type { TransformKind } from './transforms.ts'
 import type { PcaComponentRule } from './pca.ts'
 
@@ -50,7 +51,7 @@ export interface ModelSpec {
   rfm: { recency: string; frequency: string; monetary: string }
 }
 
-export const SEED_FEATURES = [
+export const ORIGINAL_FEATURES = [
   'Days_Since_Last_Purchase',
   'Total_Transactions',
   'Total_Products_Purchased',
@@ -69,7 +70,7 @@ export const SEED_FEATURES = [
 ] as const
 
 /** Columns the original's StandardScaler scaled (checked against seed_scaler_output_4067.csv). */
-export const SEED_SCALED = [
+export const ORIGINAL_SCALED = [
   'Days_Since_Last_Purchase',
   'Total_Transactions',
   'Total_Spend',
@@ -80,19 +81,19 @@ export const SEED_SCALED = [
   'Monthly_Spending_Std',
   'Spending_Trend',
 ]
-export const SEED_NORMALIZED = ['Total_Products_Purchased', 'Average_Days_Between_Purchases', 'Cancellation_Frequency']
-export const SEED_RAW = ['Day_Of_Week', 'Hour', 'Is_UK']
+export const ORIGINAL_NORMALIZED = ['Total_Products_Purchased', 'Average_Days_Between_Purchases', 'Cancellation_Frequency']
+export const ORIGINAL_RAW = ['Day_Of_Week', 'Hour', 'Is_UK']
 
 /** The original's model, reproduced. */
-export const SEED_SPEC: ModelSpec = {
-  recipe: 'seed',
-  inputs: [...SEED_FEATURES],
+export const ORIGINAL_SPEC: ModelSpec = {
+  recipe: 'original',
+  inputs: [...ORIGINAL_FEATURES],
   transforms: [
-    { kind: 'standardize', columns: SEED_SCALED },
-    { kind: 'l2normalize', columns: SEED_NORMALIZED },
-    { kind: 'passthrough', columns: SEED_RAW },
+    { kind: 'standardize', columns: ORIGINAL_SCALED },
+    { kind: 'l2normalize', columns: ORIGINAL_NORMALIZED },
+    { kind: 'passthrough', columns: ORIGINAL_RAW },
   ],
-  modelColumns: [...SEED_FEATURES],
+  modelColumns: [...ORIGINAL_FEATURES],
   outliers: { method: 'isolationForest', contamination: 0.05, nEstimators: 100, maxSamples: 256, action: 'drop' },
   fitWithoutFlagged: true,
   pca: { rule: 'cumulative-plus-one', threshold: 0.8 },
@@ -122,6 +123,7 @@ export const DEFAULT_SPEC: ModelSpec = {
   rfm: { recency: 'recency_days', frequency: 'frequency', monetary: 'monetary' },
 }
 
-export function modelSpecFor(recipe: RecipeName): ModelSpec {
-  return recipe === 'seed' ? SEED_SPEC : DEFAULT_SPEC
+/** The spec of a recipe id or alias (recipe-id.ts). */
+export function modelSpecFor(recipe: string): ModelSpec {
+  return recipeId(recipe) === 'original' ? ORIGINAL_SPEC : DEFAULT_SPEC
 }

@@ -177,13 +177,23 @@ function describe(lead: string, s: Segment, total: number): string {
 /**
  * Names and describes every segment of `assignment` (one id per table row, k defaults to
  * max id + 1) from the table's recency, frequency and monetary columns (found by name in the
- * `default` or `seed` recipe, or given).
+ * `default` or `original` recipe, or given).
  */
 export function nameSegments(
   table: FeatureTable,
   assignment: Int32Array,
   options: { k?: number; columns?: Partial<RfmColumns> } = {},
 ): SegmentName[] {
+  const { segments, names } = segmentMedians(table, assignment, options)
+  return giveNames(segments, names, table.customerIds.length)
+}
+
+/** Each non-empty segment's medians and population percentiles; an empty one is named already. */
+function segmentMedians(
+  table: FeatureTable,
+  assignment: Int32Array,
+  options: { k?: number; columns?: Partial<RfmColumns> },
+): { segments: Segment[]; names: (SegmentName | undefined)[] } {
   const total = table.customerIds.length
   if (assignment.length !== total) throw new Error(`assignment has ${assignment.length} ids for ${total} customers`)
   const width = table.features.length
@@ -235,7 +245,11 @@ export function nameSegments(
       t: population.tenure !== null ? percentile(population.tenure, median(cols.tenure)) : undefined,
     })
   }
+  return { segments, names }
+}
 
+/** Names by archetype: refunders, champions, the archetypes in order, then numbered leftovers. */
+function giveNames(segments: readonly Segment[], names: (SegmentName | undefined)[], total: number): SegmentName[] {
   const open = new Set(segments)
   const give = (s: Segment, name: string, lead: string): void => {
     names[s.id] = { segment: s.id, name, description: describe(lead, s, total) }

@@ -24,7 +24,8 @@ export interface Line extends Transaction {
   line: number
 }
 
-export type RecipeName = 'seed' | 'default'
+/** A feature recipe's id. The original recipe was called `seed`: recipe-id.ts accepts that alias. */
+export type RecipeName = 'original' | 'default'
 
 /** Row-major dense matrix; `data.length === rows * cols`. */
 export interface Matrix {

@@ -6,6 +6,7 @@ import { featuresOf } from '../datasets/features-store.ts'
 import { compareToReference, type DriftComparison, type ModelReference } from '../drift/model-reference.ts'
 import { HttpProblem } from '../errors.ts'
 import { enqueue, type JobView } from '../jobs/queue.ts'
+import { recipeTable } from '../pipeline/features.ts'
 import type { FeatureTable } from '../pipeline/types.ts'
 import type { ServedModel } from '../registry/served.ts'
 import type { TrainParams } from '../schemas/jobs.ts'
@@ -64,7 +65,7 @@ async function datasetTable(app: FastifyInstance, m: ServedModel, datasetId: str
   if (!id) throw new HttpProblem(422, 'No data', 'there is no dataset to compare: upload one with POST /datasets')
   if (!(await app.db.prisma.dataset.findUnique({ where: { id }, select: { id: true } }))) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
   const build = await featuresOf(app.db, [id])
-  const table = m.bundle.recipe === 'seed' ? build.seed : build.default
+  const table = recipeTable(build, m.bundle.recipe)
   if (table.customerIds.length === 0) throw new HttpProblem(422, 'No data', `no customer of dataset ${id} survives cleaning`)
   return { table, datasetId: id }
 }
@@ -161,7 +162,10 @@ export default async function driftRoutes(app: FastifyInstance) {
         const ids = (model.datasets as { id: string }[]).map((d) => d.id)
         const existing = new Set((await app.db.prisma.dataset.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((d) => d.id))
         const datasetIds = [...new Set([...ids.filter((id) => existing.has(id)), r.source.datasetId!])]
-        const params: TrainParams = { datasetIds, recipe: r.m.bundle.recipe, k: 'auto', kRange: DEFAULT_K_RANGE, seed: DEFAULT_SEED, activate: body.activate ?? 'if-better' }
+        // TrainParams (schemas/jobs.ts) still spells the original recipe by its alias `seed` until
+        // the issue-13 merge makes it RecipeName; then this is just r.m.bundle.recipe.
+        const recipe = r.m.bundle.recipe === 'original' ? 'seed' : 'default'
+        const params: TrainParams = { datasetIds, recipe, k: 'auto', kRange: DEFAULT_K_RANGE, seed: DEFAULT_SEED, activate: body.activate ?? 'if-better' }
         retrain = (await enqueue(app.db, params)).job
         reason = `drift found: retrain queued on ${datasetIds.length} dataset(s)`
       } else if (drifted) reason = 'drift found; retrainOnDrift was not set'

@@ -1,22 +1,16 @@
-// Training from stored datasets: transactions stream out of the database in customer order,
-// one pass builds both recipes' features, the pipeline fits the model, and each segment gets its
-// name, profile and top products. Used by the job worker and by scripts/train.ts.
+// The one training entry, for the job, the CLI (scripts/train.ts) and the benchmark
+// (bench/train.ts): features (stored per dataset, or built from transaction batches in customer
+// order) → the recipe's table → the pipeline's `train` → each segment's name, profile and top
+// products.
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
-import { annotationsFrom, type ModelBundle } from '../pipeline/bundle.ts'
-import { buildFeatures, type BuildResult } from '../pipeline/features.ts'
-import { nameSegments } from '../pipeline/names.ts'
-import { profileSegments } from '../pipeline/profiles.ts'
-import { topProductsBySegment } from '../pipeline/recommend.ts'
-import { trainModel, type TrainResult } from '../pipeline/train.ts'
-import type { FeatureTable, RecipeName, Transaction } from '../pipeline/types.ts'
-
-export interface TrainingParams {
-  recipe: RecipeName
-  k: number | 'auto'
-  kRange: [number, number]
-  seed: number
-}
+import type { ModelBundle } from '../pipeline/bundle.ts'
+import { recipeId, type RecipeInput } from '../pipeline/recipe-id.ts'
+import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/features.ts'
+import { train, type TrainResult } from '../pipeline/train.ts'
+import type { FeatureTable, Transaction } from '../pipeline/types.ts'
+import { annotateSegments } from './annotate.ts'
+import type { ModelParams, TrainingParams } from './params.ts'
 
 export interface Training {
   build: BuildResult
@@ -27,58 +21,77 @@ export interface Training {
 
 export type StageFn = (stage: string, progress: number) => Promise<void>
 
-/** Trains on transaction batches grouped by customer (see datasets/read.ts). */
-export async function trainOnBatches(
-  batches: AsyncIterable<Transaction[]> | Iterable<Transaction[]>,
-  params: TrainingParams,
-  previous: ModelBundle | undefined,
-  stage: StageFn = async () => {},
-  guestRows = 0,
-): Promise<Training> {
-  return trainOnBuild(await buildFeatures(batches, { guestRows }), params, previous, stage)
+export interface TrainingHooks {
+  /** The active model: segment ids are matched to it (same recipe only). */
+  previous?: ModelBundle
+  /** Called at each stage boundary (a job reports progress and checks for a cancel there). */
+  stage?: StageFn
+}
+
+/** Transaction batches grouped by customer (see datasets/read.ts), e.g. a file read by the CLI. */
+export interface TransactionBatches {
+  batches: AsyncIterable<Transaction[]> | Iterable<Transaction[]>
+  /** Rows without a customer id that were not sent (cleaning rule 1 counts them). */
+  guestRows?: number
+}
+
+export class TooLittleData extends Error {}
+
+/**
+ * Rows in the order the database sends them (datasets/read.ts): by customer id, guests last, file
+ * order within a customer (a stable sort). For training on a file read into memory.
+ */
+export function inCustomerOrder(rows: readonly Transaction[]): Transaction[] {
+  const order = rows.map((_, i) => i).sort((a, b) => {
+    const x = rows[a]!.customerId
+    const y = rows[b]!.customerId
+    if (x === y) return a - b
+    if (x === null) return 1
+    if (y === null) return -1
+    return x < y ? -1 : 1
+  })
+  return order.map((i) => rows[i]!)
+}
+
+/** Trains on stored datasets (`params.datasetIds`), or on transaction batches. */
+export async function runTraining(db: Database, params: TrainingParams, hooks?: TrainingHooks): Promise<Training>
+export async function runTraining(from: TransactionBatches, params: ModelParams, hooks?: TrainingHooks): Promise<Training>
+export async function runTraining(from: Database | TransactionBatches, params: ModelParams & { datasetIds?: readonly string[] }, hooks: TrainingHooks = {}): Promise<Training> {
+  const build = 'batches' in from ? await buildFeatures(from.batches, { guestRows: from.guestRows ?? 0 }) : await featuresOf(from, params.datasetIds ?? [])
+  return trainOnFeatures(build, params, hooks)
 }
 
 /** Trains on features already built (both recipes' tables, cleaning counts, baskets). */
-export async function trainOnBuild(build: BuildResult, params: TrainingParams, previous: ModelBundle | undefined, stage: StageFn = async () => {}): Promise<Training> {
-  const table = params.recipe === 'seed' ? build.seed : build.default
+export async function trainOnFeatures(build: BuildResult, params: ModelParams, hooks: TrainingHooks = {}): Promise<Training> {
+  const table = recipeTable(build, params.recipe)
   const customers = table.customerIds.length
   const minK = params.k === 'auto' ? params.kRange[0] : params.k
   if (customers < Math.max(10, minK * 2)) {
     throw new TooLittleData(`${customers} customers survive cleaning; at least ${Math.max(10, minK * 2)} are needed for k = ${params.k}`)
   }
-  // The baskets follow the tables' row order; the recommendations below rely on it.
+  // The baskets follow the tables' row order; the recommendations rely on it.
   if (build.baskets.customerIds.length !== customers || build.baskets.customerIds.some((id, i) => id !== table.customerIds[i])) {
     throw new Error('baskets and feature table disagree on customer order')
   }
-  await stage('modelling', 0.4)
-  const result = trainModel(
-    {
-      table,
-      yardstick: build.seed,
-      annotate: ({ assignments, bundle }) =>
-        annotationsFrom(
-          bundle.segments.map((s) => s.id),
-          {
-            names: nameSegments(table, assignments, { k: bundle.segments.length }),
-            profiles: profileSegments(table, assignments, bundle.segments.length),
-            topProducts: topProductsBySegment(build.baskets, assignments, { k: bundle.segments.length }),
-          },
-        ),
-    },
-    {
-      recipe: params.recipe,
-      k: params.k,
-      kRange: params.kRange,
-      seed: params.seed,
-      // Matching segment ids to the active model only makes sense within one recipe.
-      previous: previous?.recipe === params.recipe ? previous : undefined,
-    },
-  )
+  await hooks.stage?.('modelling', 0.4)
+  const { recipe, k, kRange, seed } = params
+  // Matching segment ids to the active model only makes sense within one recipe.
+  const previous = hooks.previous?.recipe === recipe ? hooks.previous : undefined
+  const result = train({ table, yardstick: recipeTable(build, 'original'), annotate: annotateSegments(build.baskets) }, { recipe, k, kRange, seed, previous })
   return { build, table, result }
 }
 
-export class TooLittleData extends Error {}
-
-export async function trainFromDatasets(db: Database, datasetIds: readonly string[], params: TrainingParams, previous: ModelBundle | undefined, stage?: StageFn): Promise<Training> {
-  return trainOnBuild(await featuresOf(db, datasetIds), params, previous, stage)
+/**
+ * The job's call before runTraining (src/jobs/train-job.ts): kept so that file compiles
+ * unchanged; after the merge the job calls `runTraining(db, params, { previous, stage })`.
+ */
+export async function trainFromDatasets(
+  db: Database,
+  datasetIds: readonly string[],
+  params: Omit<ModelParams, 'recipe'> & { recipe: RecipeInput },
+  previous: ModelBundle | undefined,
+  stage?: StageFn,
+): Promise<Training> {
+  const { recipe, k, kRange, seed } = params
+  return runTraining(db, { recipe: recipeId(recipe), k, kRange, seed, datasetIds }, { previous, stage })
 }
