@@ -1,6 +1,6 @@
 // Trains a model straight from a transaction file, without the service or a database, and prints
 // the cleaning counts and the training report (or the bundle with --bundle).
-//   npx tsx scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|seed] [--k auto|N] [--seed N] [--bundle out.json]
+//   node scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|seed] [--k auto|N] [--seed N] [--bundle out.json]
 // The service streams rows from the database in customer order; here the file is read into
 // memory and sorted by customer (stable), which gives the same input.
 import { createReadStream, writeFileSync } from 'node:fs'
@@ -16,7 +16,7 @@ const { values, positionals } = parseArgs({
 })
 const file = positionals[0]
 if (!file) {
-  console.error('usage: npx tsx scripts/train.ts <file> [--recipe default|seed] [--k auto|N] [--seed N] [--bundle out.json]')
+  console.error('usage: node scripts/train.ts <file> [--recipe default|seed] [--k auto|N] [--seed N] [--bundle out.json]')
   process.exit(2)
 }
 const recipe = values.recipe === 'seed' ? 'seed' : 'default'

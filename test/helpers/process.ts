@@ -12,7 +12,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function startProcess(entry: 'src/server.ts' | 'src/worker.ts', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry], {
+  return spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
