@@ -218,7 +218,9 @@ t.test('security headers, rate limit, body limits, timeouts, load shedding', asy
   socket.resume()
   await once(socket, 'close')
   const ms = Date.now() - started
-  t.ok(ms >= 400 && ms < 5000, `a stalled request's socket closed after ${ms} ms`)
+  // Only the lower bound: a timeout never fires early, however loaded the machine (the close
+  // itself is awaited, under tap's own timeout).
+  t.ok(ms >= 400, `a stalled request's socket closed after ${ms} ms, not before its timeout`)
   t.equal((await fetch(`http://127.0.0.1:${port}/health/ready`)).status, 200, 'the server goes on')
   })
 
