@@ -143,5 +143,14 @@ function printProfile(dir: string): void {
     self.set(key, (self.get(key) ?? 0) + 1)
   }
   const total = prof.samples.length
+  if (process.env.PROFILE_FUNCTIONS) {
+    const fns = new Map<string, number>()
+    for (const id of prof.samples) {
+      const f = byId.get(id)?.callFrame
+      const key = `${f?.functionName || '(anonymous)'} ${(f?.url ?? '').replace(/.*node_modules\//, '').replace(/.*\/src\//, 'src/')}`
+      fns.set(key, (fns.get(key) ?? 0) + 1)
+    }
+    table([...fns.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, n]) => ({ function: k, 'self %': fmt((100 * n) / total, 1) })))
+  }
   table([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, n]) => ({ module: k, 'self %': fmt((100 * n) / total, 1) })))
 }

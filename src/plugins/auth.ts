@@ -81,17 +81,24 @@ export default fp(async function auth(app: FastifyInstance, opts: { config: Conf
     if (k.key.length < MIN_KEY_LENGTH) app.log.warn({ role: k.role }, `an API key is shorter than ${MIN_KEY_LENGTH} characters: use long random keys (openssl rand -hex 32)`)
   }
 
-  app.addHook('onRequest', async (request) => {
+  // A callback hook (no promise per request); refusals go to the error handler through done().
+  const check = (request: FastifyRequest): HttpProblem | undefined => {
     const needed = roleOf(request)
-    if (needed === 'open') return
+    if (needed === 'open') return undefined
     const header = request.headers.authorization ?? ''
     const match = /^Bearer[ \t]+(\S.*)$/i.exec(header)
-    if (!match) throw new HttpProblem(401, 'Unauthorized', 'send an API key as "Authorization: Bearer <key>"')
+    if (!match) return new HttpProblem(401, 'Unauthorized', 'send an API key as "Authorization: Bearer <key>"')
     const presented = digest(match[1]!.trim())
     const key = keys.get(presented.toString('hex'))
     const role = key && timingSafeEqual(key.digest, presented) ? key.role : undefined
-    if (!role) throw new HttpProblem(401, 'Unauthorized', 'the API key is not valid')
-    if (needed === 'admin' && role !== 'admin') throw new HttpProblem(403, 'Forbidden', 'this needs an admin key')
+    if (!role) return new HttpProblem(401, 'Unauthorized', 'the API key is not valid')
+    if (needed === 'admin' && role !== 'admin') return new HttpProblem(403, 'Forbidden', 'this needs an admin key')
     request.actor = role
+    return undefined
+  }
+  app.addHook('onRequest', (request, _reply, done) => {
+    const problem = check(request)
+    if (problem) done(problem)
+    else done()
   })
 })

@@ -125,9 +125,15 @@ export default fp(async function protection(app: FastifyInstance, opts: { config
 
   // ajv (8.x, with coerceTypes) turns "1e400" or "Infinity" in a query or path into Infinity and then
   // skips minimum and maximum, so ?limit=1e400 would pass a schema that says at most 1000.
-  app.addHook('preHandler', async (request) => {
-    nonFinite('querystring', request.query)
-    nonFinite('params', request.params)
+  app.addHook('preHandler', (request, _reply, done) => {
+    try {
+      nonFinite('querystring', request.query)
+      nonFinite('params', request.params)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done()
   })
 
   app.addHook('onRoute', (route: RouteOptions) => {
