@@ -1,8 +1,8 @@
 // Upload reader throughput: reads a file through readUpload (format sniffed) and prints rows,
 // seconds and peak RSS, plus the dataset summary.
 //
-//   npx tsx bench/ingest-parse.ts <file>                  .csv, .csv.gz or .xlsx
-//   npx tsx bench/ingest-parse.ts --make-xlsx <csv.gz> <out.xlsx>
+//   node bench/ingest-parse.ts <file>                  .csv, .csv.gz or .xlsx
+//   node bench/ingest-parse.ts --make-xlsx <csv.gz> <out.xlsx>
 //
 // --make-xlsx writes the CSV's rows to a workbook with exceljs's streaming WorkbookWriter (shared
 // strings, date cells with a date format, numeric codes as numbers: what Excel would save), to
@@ -65,6 +65,6 @@ const [first, ...rest] = process.argv.slice(2)
 if (first === '--make-xlsx' && rest.length === 2) await makeXlsx(rest[0] as string, rest[1] as string)
 else if (first && rest.length === 0) await measure(first)
 else {
-  console.error('usage: npx tsx bench/ingest-parse.ts <file> | --make-xlsx <csv.gz> <out.xlsx>')
+  console.error('usage: node bench/ingest-parse.ts <file> | --make-xlsx <csv.gz> <out.xlsx>')
   process.exitCode = 2
 }

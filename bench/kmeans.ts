@@ -6,8 +6,8 @@
 // 2. PCA: ml-pca 4 (SVD, covariance) vs ours (covariance + Jacobi) on the original's scaled matrix.
 // 3. trainModel: seed and default recipes on the 4,282-customer reference table, first (cold JIT)
 //    and warm runs, wall and process CPU time.
-//   npx tsx bench/kmeans.ts                 -> all tables (markdown)
-//   npx tsx bench/kmeans.ts ours 10         -> one k-means measurement as JSON (used by the table run)
+//   node bench/kmeans.ts                 -> all tables (markdown)
+//   node bench/kmeans.ts ours 10         -> one k-means measurement as JSON (used by the table run)
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

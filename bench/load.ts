@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<void> {
   const server = await startServer({ DATABASE_URL: scratch.url, WORKER: inline ? 'inline' : 'off' })
   const worker = inline
     ? null
-    : spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DATABASE_URL: scratch.url }, stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn(process.execPath, ['src/worker.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DATABASE_URL: scratch.url }, stdio: ['ignore', 'ignore', 'inherit'] })
   try {
     const up = await upload(server.port, fullFile())
     if (up.status !== 201) throw new Error(`upload: ${up.status}`)

@@ -5,5 +5,5 @@ import { execFileSync } from 'node:child_process'
 import { ROOT } from './lib/common.ts'
 
 export async function run(): Promise<void> {
-  execFileSync(process.execPath, ['--import', 'tsx', 'bench/kmeans.ts'], { cwd: ROOT, stdio: 'inherit' })
+  execFileSync(process.execPath, ['bench/kmeans.ts'], { cwd: ROOT, stdio: 'inherit' })
 }

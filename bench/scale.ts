@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { ROOT, fmt, fullFile, scratchDatabase, startServer, table, upload } from './lib/common.ts'
 
 function worker(url: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  return spawn(process.execPath, ['src/worker.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
 async function drain(workers: number, jobs: number): Promise<{ ms: number; perJobMs: number }> {

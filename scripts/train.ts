@@ -1,6 +1,6 @@
 // Trains a model straight from a transaction file, without the service or a database, and prints
 // the cleaning counts and the training report (or the model bundle with --bundle).
-//   npx tsx scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]
+//   node scripts/train.ts <file.csv|.csv.gz|.xlsx> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]
 // The service streams rows from the database in customer order; here the file is read into
 // memory and sorted by customer (stable), which gives the same input. Same entry and defaults as
 // the job (src/training/); `--recipe seed` is the original recipe's former name, still accepted.
@@ -18,7 +18,7 @@ const { values, positionals } = parseArgs({
 })
 const file = positionals[0]
 if (!file) {
-  console.error('usage: npx tsx scripts/train.ts <file> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]')
+  console.error('usage: node scripts/train.ts <file> [--recipe default|original] [--k auto|N] [--seed N] [--bundle out.json]')
   process.exit(2)
 }
 const params = modelParams({

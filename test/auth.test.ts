@@ -102,8 +102,8 @@ t.test(`roles on every route, and keys never in the logs (${backend})`, async (t
 
   // Every request above, authorized or refused, was logged at trace level.
   const text = lines.join('')
-  t.ok(lines.length > 200, `${lines.length} log lines at trace level`)
-  t.match(text, /incoming request/, 'requests are logged')
+  t.ok(lines.length > 100, `${lines.length} log lines at trace level (one per request)`)
+  t.match(text, /request completed/, 'requests are logged')
   for (const key of [ADMIN, READ, ADMIN.slice(0, 12), READ.slice(0, 12)]) t.notOk(text.includes(key), `no trace of ${key.slice(0, 5)}… in the logs`)
   t.notOk(/authorization|bearer/i.test(text), 'no Authorization header in the logs')
 })
@@ -135,7 +135,7 @@ t.test('configuration: open only when meant', async (t) => {
 })
 
 t.test('the server process refuses to start open in production', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['src/server.ts'], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -218,7 +218,9 @@ t.test('security headers, rate limit, body limits, timeouts, load shedding', asy
   socket.resume()
   await once(socket, 'close')
   const ms = Date.now() - started
-  t.ok(ms >= 400 && ms < 5000, `a stalled request's socket closed after ${ms} ms`)
+  // Only the lower bound: a timeout never fires early, however loaded the machine (the close
+  // itself is awaited, under tap's own timeout).
+  t.ok(ms >= 400, `a stalled request's socket closed after ${ms} ms, not before its timeout`)
   t.equal((await fetch(`http://127.0.0.1:${port}/health/ready`)).status, 200, 'the server goes on')
   })
 

@@ -46,7 +46,9 @@ t.test(`first half of the year against the second, on ${backend}`, async (t) => 
   const d2 = (await app.inject({ method: 'POST', url: '/datasets?name=2011-06..2011-12', payload: h2, headers: { 'content-type': 'text/csv' } })).json()
   t.equal(d1.rows.read + d2.rows.read, 541909, 'the halves add up to the file')
   const job = (await app.inject({ method: 'POST', url: '/train', payload: { datasetIds: [d1.id] } })).json()
+  const deadline = Date.now() + 300_000
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
     const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
     if (j.status === 'succeeded') break
     if (j.status !== 'queued' && j.status !== 'running') throw new Error(j.error)

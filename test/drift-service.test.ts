@@ -27,7 +27,9 @@ function repriced(factor: number): Buffer {
 
 async function trainAndWait(app: FastifyInstance): Promise<any> {
   const job = (await app.inject({ method: 'POST', url: '/train', payload: {} })).json()
+  const deadline = Date.now() + 300_000
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
     const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
     if (!['queued', 'running'].includes(j.status)) return j
     await new Promise((r) => setTimeout(r, 100))

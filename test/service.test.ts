@@ -115,7 +115,7 @@ t.test(`service on ${backend}`, async (t) => {
       const page: { items: { customerId: string }[]; nextCursor: string | null } = (await app.inject({ url: `/segments/${s0.id}/customers?limit=7${cursor ? `&cursor=${cursor}` : ''}` })).json()
       all.push(...page.items.map((i) => i.customerId))
       cursor = page.nextCursor
-    } while (cursor)
+    } while (cursor && all.length <= s0.size) // bounded: a cursor that never ends fails the count below
     t.equal(all.length, s0.size, 'pages cover the segment exactly once')
     t.same(all, [...all].sort(), 'in customer id order')
     const csv = await app.inject({ url: `/segments/${s0.id}/customers`, headers: { accept: 'text/csv' } })

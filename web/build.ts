@@ -21,13 +21,15 @@ export function hasSources(): boolean {
   return existsSync(path.join(SRC_DIR, 'main.ts')) && existsSync(path.join(WEB_DIR, 'index.html'))
 }
 
-/** Hash of everything that goes into the bundle: the sources, this script, uPlot's version. */
+/** Hash of everything that goes into the bundle: the sources, this script, uPlot's locked version. */
 export async function sourceHash(): Promise<string> {
   const h = createHash('sha256')
   const files = [path.join(WEB_DIR, 'index.html'), fileURLToPath(import.meta.url), ...(await readdir(SRC_DIR)).sort().map((f) => path.join(SRC_DIR, f))]
   for (const f of files) h.update(f.slice(WEB_DIR.length)).update('\0').update(await readFile(f)).update('\0')
-  const uplot = await readFile(new URL('../node_modules/uplot/package.json', import.meta.url), 'utf8').catch(() => '')
-  h.update((JSON.parse(uplot || '{}') as { version?: string }).version ?? '')
+  // uPlot's version as the lockfile pins it: a production install (no dev dependencies, so no
+  // uplot and no esbuild) still finds the build made from the same sources.
+  const lock = await readFile(new URL('../package-lock.json', import.meta.url), 'utf8').catch(() => '{}')
+  h.update((JSON.parse(lock) as { packages?: Record<string, { version?: string }> }).packages?.['node_modules/uplot']?.version ?? '')
   return h.digest('hex')
 }
 

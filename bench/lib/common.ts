@@ -53,7 +53,7 @@ export interface Server {
 
 export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), MAX_UPLOAD_BYTES: String(2 ** 31), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -115,7 +115,7 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
 
 /** Runs a script of bench/lib as a child process; it prints one JSON line, returned parsed. */
 export async function runChild(script: string, args: string[], env: Record<string, string> = {}): Promise<any> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'lib', script), ...args], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'lib', script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

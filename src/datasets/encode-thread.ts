@@ -21,7 +21,6 @@ import { bytesText } from '../ingest/problems.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals, EncodedUpload } from './encode.ts'
 import type { BuildResult } from '../pipeline/features.ts'
-import { bundleThread } from './thread-bundle.ts'
 import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ThreadJob, type ToThread } from './thread-protocol.ts'
 
 /**
@@ -60,7 +59,6 @@ interface Job {
 }
 
 export class UploadThreads {
-  private bundle: Promise<URL> | null = null
   private idle: Worker | null = null
   private readonly running = new Set<Worker>()
   private nextId = 1
@@ -222,10 +220,9 @@ export class UploadThreads {
     let worker = this.idle
     this.idle = null
     if (worker === null) {
-      this.bundle ??= bundleThread(ENTRY)
-      const url = await this.bundle
       if (this.closed) throw new Error('UploadThreads is closed')
-      worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_HEAP_MB, maxYoungGenerationSizeMb: THREAD_YOUNG_HEAP_MB } })
+      // Node 24 runs the thread's TypeScript entry itself (type stripping), as it runs the server.
+      worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_HEAP_MB, maxYoungGenerationSizeMb: THREAD_YOUNG_HEAP_MB } })
       const w = worker
       // An idle thread that dies (it should not) is simply not reused.
       w.on('exit', () => {

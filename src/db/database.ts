@@ -1,9 +1,12 @@
 // One database handle for the whole service, on either backend: real Postgres through a pg
 // pool, or embedded Postgres (PGlite) in a local folder. Both expose the same SQL surface (plus
 // Prisma Client on top), so every query and migration is shared; only bulk copy differs.
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import v8 from 'node:v8'
+import { Worker } from 'node:worker_threads'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { PGlite, Transaction as PGliteTx } from '@electric-sql/pglite'
@@ -172,13 +175,31 @@ function pgliteTx(tx: PGliteTx | PGlite): SqlTx {
   }
 }
 
+/** Runs initdb for a new data directory in a thread of its own (src/db/pglite-init.ts). */
+async function initPgliteInThread(dir: string, startParams: string[]): Promise<void> {
+  const thread = new Worker(new URL('./pglite-init.ts', import.meta.url), { workerData: { dir, startParams } })
+  let failure: unknown = null
+  thread.on('error', (err) => { failure = err })
+  const [code] = (await once(thread, 'exit')) as [number]
+  if (failure !== null || code !== 0) throw new Error(`creating the embedded database in ${dir} failed (thread exit ${code})`, { cause: failure })
+}
+
+/** shared_buffers of the embedded database (Postgres' default is 128MB). */
+export const PGLITE_SHARED_BUFFERS = '16MB'
+
 export async function openPglite(dataDir: string): Promise<Database> {
   const dir = path.join(dataDir, 'pglite')
   // PGlite does not create the parent folders of its data directory.
   await mkdir(dataDir, { recursive: true })
   // Loaded only for the embedded backend: the module alone adds about 48 MiB to the process.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
-  const lite = await PGlite.create(dir)
+  // Postgres' default shared_buffers (128 MB) lives in PGlite's WebAssembly memory, which never
+  // shrinks: 16 MB cut the idle server by ~130 MiB at the same query times (docs/benchmarks.md).
+  // The embedded database is one session on a laptop-sized data set; the OS page cache still
+  // holds the files.
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`]
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await initPgliteInThread(dir, startParams)
+  const lite = await PGlite.create(dir, { startParams })
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
   const direct = pgliteTx(lite)
   return {

@@ -68,23 +68,37 @@ export default fp(async function auth(app: FastifyInstance, opts: { config: Conf
     return
   }
 
-  const keys = opts.config.apiKeys.map((k) => ({ role: k.role, digest: digest(k.key) }))
+  // By digest: one lookup per request whatever the number of keys. The lookup's timing can only
+  // tell whether a sha256 digest is configured, which says nothing usable about any key; the
+  // match is then confirmed with timingSafeEqual. A key configured twice keeps its highest role.
+  const keys = new Map<string, { role: Role; digest: Buffer }>()
+  for (const k of opts.config.apiKeys) {
+    const d = digest(k.key)
+    const known = keys.get(d.toString('hex'))
+    keys.set(d.toString('hex'), { role: known?.role === 'admin' ? 'admin' : k.role, digest: d })
+  }
   for (const k of opts.config.apiKeys) {
     if (k.key.length < MIN_KEY_LENGTH) app.log.warn({ role: k.role }, `an API key is shorter than ${MIN_KEY_LENGTH} characters: use long random keys (openssl rand -hex 32)`)
   }
 
-  app.addHook('onRequest', async (request) => {
+  // A callback hook (no promise per request); refusals go to the error handler through done().
+  const check = (request: FastifyRequest): HttpProblem | undefined => {
     const needed = roleOf(request)
-    if (needed === 'open') return
+    if (needed === 'open') return undefined
     const header = request.headers.authorization ?? ''
     const match = /^Bearer[ \t]+(\S.*)$/i.exec(header)
-    if (!match) throw new HttpProblem(401, 'Unauthorized', 'send an API key as "Authorization: Bearer <key>"')
+    if (!match) return new HttpProblem(401, 'Unauthorized', 'send an API key as "Authorization: Bearer <key>"')
     const presented = digest(match[1]!.trim())
-    let role: Role | undefined
-    // Every key is compared (no early exit), so timing does not tell which one matched.
-    for (const k of keys) if (timingSafeEqual(k.digest, presented)) role = role === 'admin' ? role : k.role
-    if (!role) throw new HttpProblem(401, 'Unauthorized', 'the API key is not valid')
-    if (needed === 'admin' && role !== 'admin') throw new HttpProblem(403, 'Forbidden', 'this needs an admin key')
+    const key = keys.get(presented.toString('hex'))
+    const role = key && timingSafeEqual(key.digest, presented) ? key.role : undefined
+    if (!role) return new HttpProblem(401, 'Unauthorized', 'the API key is not valid')
+    if (needed === 'admin' && role !== 'admin') return new HttpProblem(403, 'Forbidden', 'this needs an admin key')
     request.actor = role
+    return undefined
+  }
+  app.addHook('onRequest', (request, _reply, done) => {
+    const problem = check(request)
+    if (problem) done(problem)
+    else done()
   })
 })

@@ -33,8 +33,12 @@ async function loadFiles(app: FastifyInstance): Promise<WebFiles | null> {
   const built = await readDist(hash)
   if (built) return built
   const started = Date.now()
-  const files = await bundle()
-  app.log.info({ ms: Date.now() - started }, 'dashboard: web/dist is missing or stale, bundled the page in memory (npm run build:web writes it)')
+  // esbuild is a dev dependency: a production install serves web/dist as built, or nothing.
+  const files = await bundle().catch((err: unknown) => {
+    app.log.warn({ err }, 'dashboard: web/dist is missing or stale and cannot be bundled here, / will answer 503')
+    return null
+  })
+  if (files) app.log.info({ ms: Date.now() - started }, 'dashboard: web/dist is missing or stale, bundled the page in memory (npm run build:web writes it)')
   return files
 }
 

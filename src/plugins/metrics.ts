@@ -65,10 +65,12 @@ export default fp(async function metrics(app: FastifyInstance) {
   })
   app.decorate('metrics', { predictions, trainingSeconds })
 
-  app.addHook('onResponse', async (request, reply) => {
+  // A plain callback hook (no promise per request) with positional labels.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) })
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    requests.labels(request.method, route, String(reply.statusCode)).inc()
+    latency.labels(request.method, route).observe(reply.elapsedTime / 1000)
+    done()
   })
 
   app.get('/metrics', { config: { role: 'open' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) =>

@@ -13,9 +13,10 @@
 //   route that sets its own bodyLimit keeps it.
 // - REQUEST_TIMEOUT_MS bounds how long a whole request may take to arrive (10 min by default,
 //   enough for 200 MiB at 350 kB/s), CONNECTION_TIMEOUT_MS closes idle sockets.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
-import helmet from '@fastify/helmet'
+import helmet, { type HelmetOptions } from 'helmet'
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
@@ -52,6 +53,40 @@ function nonFinite(where: string, values: unknown): void {
   }
 }
 
+const HELMET_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      // Swagger UI (React) sets style attributes; no inline script is allowed anywhere.
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      frameAncestors: ["'self'"],
+      formAction: ["'self'"],
+      // No upgrade-insecure-requests: the service speaks plain HTTP behind whatever terminates TLS.
+    },
+  },
+}
+
+/** The headers helmet's middleware sets, captured once (they are the same for every request). */
+export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const res = {
+    setHeader(name: string, value: unknown) { headers[name.toLowerCase()] = String(value) },
+    removeHeader(name: string) { delete headers[name.toLowerCase()] },
+  }
+  let called = false
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, () => { called = true })
+  if (!called) throw new Error('helmet did not finish synchronously')
+  return headers
+}
+
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`)
 
 export default fp(async function protection(app: FastifyInstance, opts: { config: Config }) {
@@ -64,25 +99,14 @@ export default fp(async function protection(app: FastifyInstance, opts: { config
   app.server.keepAliveTimeout = config.keepAliveTimeoutMs
   app.server.setTimeout(config.connectionTimeoutMs)
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        baseUri: ["'self'"],
-        scriptSrc: ["'self'"],
-        scriptSrcAttr: ["'none'"],
-        // Swagger UI (React) sets style attributes; no inline script is allowed anywhere.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'self'"],
-        formAction: ["'self'"],
-        // No upgrade-insecure-requests: the service speaks plain HTTP behind whatever terminates TLS.
-      },
-    },
+  // helmet's headers do not depend on the request: computed once at start-up and set with one
+  // call per request (the @fastify/helmet plugin ran helmet's middleware per request, ~4 % of the
+  // server's time under load; docs/benchmarks.md, "Request overhead"). Routes may still set
+  // their own (the dashboard's stricter CSP).
+  const headers = helmetHeaders(HELMET_OPTIONS)
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers)
+    done()
   })
 
   if (config.rateLimitMax > 0) {
@@ -101,9 +125,15 @@ export default fp(async function protection(app: FastifyInstance, opts: { config
 
   // ajv (8.x, with coerceTypes) turns "1e400" or "Infinity" in a query or path into Infinity and then
   // skips minimum and maximum, so ?limit=1e400 would pass a schema that says at most 1000.
-  app.addHook('preHandler', async (request) => {
-    nonFinite('querystring', request.query)
-    nonFinite('params', request.params)
+  app.addHook('preHandler', (request, _reply, done) => {
+    try {
+      nonFinite('querystring', request.query)
+      nonFinite('params', request.params)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done()
   })
 
   app.addHook('onRoute', (route: RouteOptions) => {

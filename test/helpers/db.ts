@@ -58,7 +58,9 @@ export async function createPostgresDatabase(t: Teardown): Promise<string> {
 
 /** A service configuration pointing at a fresh database of the suite's backend. */
 export async function freshConfig(t: Teardown, overrides: Partial<Config> = {}): Promise<Config> {
-  const base = loadConfig({ LOG_LEVEL: 'warn' })
+  // Overload protection is off in the suite (a loaded 2-core machine would trip it); the load
+  // shedding test in test/auth.test.ts turns it on with its own limits.
+  const base = loadConfig({ LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: '0', MAX_HEAP_USED_PERCENT: '0' })
   if (backend === 'postgres') {
     return { ...base, databaseUrl: await createPostgresDatabase(t), ...overrides }
   }

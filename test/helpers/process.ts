@@ -12,8 +12,9 @@ export async function freePort(): Promise<number> {
 }
 
 export function startProcess(entry: 'src/server.ts' | 'src/worker.ts', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+  return spawn(process.execPath, [entry], {
+    // Overload protection off, as in the rest of the suite (see freshConfig).
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: '0', MAX_HEAP_USED_PERCENT: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
 }

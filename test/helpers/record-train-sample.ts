@@ -1,5 +1,5 @@
 // Records test/fixtures/expected/train-sample.json (see test/pipeline-train-identical.test.ts):
-//   npx tsx test/helpers/record-train-sample.ts
+//   node test/helpers/record-train-sample.ts
 // Run once at 7fad5a53, before the training code changed (the version of this file in commit
 // 54b2680 is the one that ran, with that commit's function names); rerun only to re-record on purpose.
 import { execSync } from 'node:child_process'
