@@ -156,7 +156,7 @@ class CsvRows {
         }
         // papaparse allows spaces between a closing quote and the delimiter.
         let k = c + 1
-        while (input.charCodeAt(k) === 32 || input.charCodeAt(k) === 9) k++
+        while (input.charCodeAt(k) !== delim && (input.charCodeAt(k) === 32 || input.charCodeAt(k) === 9)) k++
         const next = k < input.length ? input.charCodeAt(k) : -1
         if (next === -1 || next === delim || next === nlCode || next === 13) {
           close = c
