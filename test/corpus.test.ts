@@ -55,7 +55,7 @@ t.test(`the upload corpus on ${backend}`, { timeout: 600_000 }, async (t) => {
 })
 
 t.test('validation answers a person can act on', async (t) => {
-  const { app } = await testApp(t)
+  const { app } = await testApp(t, { maxEventLoopDelayMs: 0 })
   const train = await app.inject({ method: 'POST', url: '/train', payload: { recipe: 'fancy' } })
   t.equal(train.statusCode, 400)
   t.match(train.json().detail, /recipe must be one of default, seed/, 'a bad enum names the allowed values')
