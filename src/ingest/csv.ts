@@ -115,13 +115,23 @@ class CsvRows {
     let i = from
     let recStart = from
     let multi = false
+    /**
+     * A damaged record from recStart to recEnd: the first of its later lines where well-formed
+     * records start again ends it (`broken`); null when there is none within it.
+     */
+    const cut = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
+      for (let at = lineEnd(input, recStart, nl); at < recEnd; at = lineEnd(input, at, nl)) {
+        const next = this.nextLineWellFormed(input, at, last)
+        if (next === 'wait') return { end: recStart, broken: false, resume: 0 }
+        if (next) return { end: recStart, broken: true, resume: at }
+      }
+      return null
+    }
     const judge = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
-      // The multi-line record [recStart, recEnd): null when it stands.
-      if (this.wellFormed(input.slice(recStart, recEnd))) return null
-      const resume = lineEnd(input, recStart, nl)
-      const next = this.nextLineWellFormed(input, resume, last)
-      if (next === 'wait') return { end: recStart, broken: false, resume: 0 }
-      return next ? { end: recStart, broken: true, resume } : null
+      // The multi-line record [recStart, recEnd): null when it stands, as one record. Only a
+      // record whose quotes do not parse is cut: one of the wrong width stays one rejection.
+      if (this.shape(input.slice(recStart, recEnd)) !== 'error') return null
+      return cut(recEnd)
     }
     for (;;) {
       const q = input.indexOf('"', i)
@@ -167,10 +177,10 @@ class CsvRows {
       if (close === -1) {
         // Not closed (yet): wait for more text, up to the record limit.
         if (!last && input.length - recStart <= MAX_RECORD) return { end: recStart, broken: false, resume: 0 }
-        const resume = lineEnd(input, recStart, nl)
-        const next = this.nextLineWellFormed(input, resume, last)
-        if (next === true || (last && resume >= input.length)) return { end: recStart, broken: true, resume }
-        return { end: last ? input.length : recStart, broken: false, resume: 0 }
+        const verdict = cut(input.length)
+        if (verdict) return verdict
+        if (last) return { end: recStart, broken: true, resume: input.length }
+        return { end: recStart, broken: false, resume: 0 }
       }
       const lineBreak = input.indexOf(nl, q)
       if (lineBreak !== -1 && lineBreak < close) multi = true
@@ -180,29 +190,65 @@ class CsvRows {
 
   /** Whether `text` (one record) parses to the header's width without errors. */
   private wellFormed(text: string): boolean {
-    const r = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline as '\n' | '\r' })
-    const rows = r.data.filter((row) => !isBlankRow(row))
-    if (r.errors.length > 0 || rows.length !== 1) return false
-    const row = rows[0] as string[]
-    return this.width === 0 || row.length === this.width || (row.length > this.width && isBlankRow(row.slice(this.width)))
+    return this.shape(text) === 'ok'
   }
 
-  /** Whether the first non-blank line from `at` is a well-formed record ('wait' while unknown). */
+  /** `text` as one record: well formed, of the wrong width, or with quotes that do not parse. */
+  private shape(text: string): 'ok' | 'width' | 'error' {
+    const r = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline as '\n' | '\r' })
+    const rows = r.data.filter((row) => !isBlankRow(row))
+    if (r.errors.length > 0 || rows.length !== 1) return 'error'
+    const row = rows[0] as string[]
+    return this.width === 0 || row.length === this.width || (row.length > this.width && isBlankRow(row.slice(this.width))) ? 'ok' : 'width'
+  }
+
+  /** Whether the first non-blank record from `at` is well formed ('wait' while unknown). */
   private nextLineWellFormed(input: string, at: number, last: boolean): boolean | 'wait' {
     for (let from = at; from < input.length; ) {
-      const end = input.indexOf(this.newline, from)
-      if (end === -1 && !last) return 'wait'
-      const text = input.slice(from, end === -1 ? input.length : end + 1)
+      const end = this.recordEnd(input, from)
+      if (end === -1) return last ? false : 'wait'
+      const text = input.slice(from, end)
       if (text.trim() !== '') return this.wellFormed(text)
-      from = end === -1 ? input.length : end + 1
+      from = end
     }
     return last ? true : 'wait'
+  }
+
+  /**
+   * Where the record starting at `at` ends (after its line break, or the input's end), reading
+   * quotes as papaparse does; -1 when a quoted field in it is not closed within the input.
+   */
+  private recordEnd(input: string, at: number): number {
+    const nl = this.newline
+    const delim = this.delimiter.charCodeAt(0)
+    let i = at
+    for (;;) {
+      const q = input.indexOf('"', i)
+      const n = input.indexOf(nl, i)
+      if (n !== -1 && (q === -1 || n < q)) return n + 1
+      if (q === -1) return input.length
+      if (q !== at && input.charCodeAt(q - 1) !== delim) {
+        i = q + 1
+        continue
+      }
+      let j = q + 1
+      for (;;) {
+        const c = input.indexOf('"', j)
+        if (c === -1) return -1
+        if (input.charCodeAt(c + 1) === 34) {
+          j = c + 2
+          continue
+        }
+        i = c + 1
+        break
+      }
+    }
   }
 
   /** A record whose quote does not close where it should: its first line is rejected. */
   private brokenLine(text: string): void {
     const line = this.line
-    this.line++
+    this.line += Math.max(1, countOf(text, this.newline, text.length))
     if (text.trim() === '') return
     this.sawContent = true
     if (this.cols === null) {
