@@ -268,3 +268,28 @@ export async function xlsxCorpus(rows: Row[], split = '2011-06-01'): Promise<Cor
     },
   ]
 }
+
+/** The UCI file's rows split at 2011-06-01, with the first `overlapDays` after it on both sheets. */
+export function splitSheets(rows: Row[], overlapDays = 0, split = '2011-06-01'): Record<string, Row[]> {
+  const end = new Date(Date.parse(`${split}T00:00:00Z`) + overlapDays * 86_400_000).toISOString().slice(0, 10)
+  return {
+    'Year 2010-2011 H1': rows.filter((r) => isoDate(r) < (overlapDays > 0 ? end : split)),
+    'Year 2011 H2': rows.filter((r) => isoDate(r) >= split),
+  }
+}
+
+/** A workbook made once per machine (the full file's take a minute to write), in the temp folder. */
+export async function cachedWorkbook(name: string, make: () => Promise<Buffer>): Promise<string> {
+  const dir = path.join(os.tmpdir(), 'retail-segments-exports')
+  const file = path.join(dir, name)
+  const { existsSync } = await import('node:fs')
+  if (existsSync(file)) return file
+  const { mkdir, writeFile, rename } = await import('node:fs/promises')
+  await mkdir(dir, { recursive: true })
+  const tmp = `${file}.${process.pid}`
+  await writeFile(tmp, await make())
+  await rename(tmp, file)
+  return file
+}
+
+export const ukDayFirst = ukDate
