@@ -219,9 +219,12 @@ tap.test('several sheets, a header below blank rows, sheet row numbers', async (
   const r = await read(book)
   t.same(r.rows.map((x) => [x.line, x.invoiceNo]), [[4, '489434'], [6, '489435'], [2, '536365']], 'every sheet, lines are sheet rows')
   t.same(r.rejections, [{ line: 3, reason: 'sheet "Year 2010-2011": quantity "six" is not an integer' }], 'a later sheet names itself')
-  const bad = await problem(await workbook({ a: [HEADER, ['1', 'A', 'X', 1, 40513, 1, 1, 'UK']], notes: [['Comment'], ['hello']] }))
-  t.equal(bad.status, 422)
-  t.match(bad.detail, /^sheet "notes": missing required columns: InvoiceNo/)
+  // Issue 11: a sheet whose header does not map is skipped (and named in the answer), not a 422.
+  const withNotes = await read(await workbook({ a: [HEADER, ['1', 'A', 'X', 1, 40513, 1, 1, 'UK']], notes: [['Comment'], ['hello']] }))
+  t.equal(withNotes.rows.length, 1, 'the data sheet is read, the notes sheet skipped')
+  const bad = await problem(await workbook({ notes: [['Comment'], ['hello']], more: [['x']] }))
+  t.equal(bad.status, 422, 'no sheet maps: 422')
+  t.match(bad.detail, /^missing required columns: InvoiceNo/)
 })
 
 tap.test('the worksheet scanner', async (t) => {

@@ -6,6 +6,9 @@ export const TRANSACTION_COLUMNS = [
   'dataset_id', 'line', 'invoice_no', 'stock_code', 'description', 'quantity', 'invoice_date', 'unit_price', 'customer_id', 'country',
 ] as const
 
+/** The columns of a workbook's rows: the sheet too (CSV rows take its default, 0). */
+export const SHEET_TRANSACTION_COLUMNS = ['dataset_id', 'sheet', ...TRANSACTION_COLUMNS.slice(1)] as const
+
 const QUOTE = /"/g
 
 function text(value: string | null): string {
@@ -20,17 +23,19 @@ export function wallClock(ms: number): string {
 }
 
 /** Encodes rows; consecutive rows of one invoice share a timestamp, so the last one is reused. */
-export function createRowEncoder(datasetId: string): (rows: readonly Line[]) => string {
+export function createRowEncoder(datasetId: string): (rows: readonly Line[], sheet?: number) => string {
   let lastMs = NaN
   let lastDate = ''
-  return (rows) => {
+  return (rows, sheet) => {
+    // With a sheet, the columns are SHEET_TRANSACTION_COLUMNS.
+    const key = sheet === undefined ? datasetId : `${datasetId},${sheet}`
     let out = ''
     for (const r of rows) {
       if (r.invoiceDate !== lastMs) {
         lastMs = r.invoiceDate
         lastDate = wallClock(lastMs)
       }
-      out += `${datasetId},${r.line},${text(r.invoiceNo)},${text(r.stockCode)},${text(r.description)},${r.quantity},${lastDate},${r.unitPrice},${text(r.customerId)},${text(r.country)}\n`
+      out += `${key},${r.line},${text(r.invoiceNo)},${text(r.stockCode)},${text(r.description)},${r.quantity},${lastDate},${r.unitPrice},${text(r.customerId)},${text(r.country)}\n`
     }
     return out
   }

@@ -69,12 +69,14 @@ export class UploadThreads {
     // destroyOnReturn: false: stopping early leaves the body to the route (see above).
     const job = this.start({ kind: 'upload', hints: { maxSharedStringsBytes: THREAD_SHARED_STRINGS_BYTES, ...hints }, datasetId }, source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>)
     let totals: EncodedTotals | null = null
+    let keyed = false
     async function* csv(): AsyncGenerator<Buffer> {
       try {
         for (;;) {
           const e = await job.next()
           switch (e.type) {
             case 'csv':
+              keyed = e.keyed
               yield Buffer.from(e.chunk.buffer, e.chunk.byteOffset, e.chunk.byteLength)
               job.send({ type: 'more', id: e.id })
               break
@@ -96,6 +98,7 @@ export class UploadThreads {
         if (!totals) throw new Error('EncodedUpload.totals() is only valid after csv has been read to the end')
         return totals
       },
+      keyed: () => keyed,
       close: () => job.stop(),
     }
   }

@@ -50,13 +50,13 @@ let current: Upload | null = null
 const utf8 = new TextEncoder()
 
 async function encode(upload: Upload, job: Extract<ThreadJob, { kind: 'upload' }>): Promise<void> {
-  const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), job.hints), job.datasetId)
+  const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), job.hints), job.datasetId, { maxRejectedShare: job.hints.reading?.maxRejectedShare })
   for await (const text of encoded.csv) {
     await upload.until(() => upload.credits > 0)
     upload.credits--
     // Encoded here, so the bytes move to the main thread without a copy.
     const chunk = typeof text === 'string' ? utf8.encode(text) : text
-    post({ type: 'csv', id: upload.id, chunk }, [chunk.buffer as ArrayBuffer])
+    post({ type: 'csv', id: upload.id, chunk, keyed: encoded.keyed() }, [chunk.buffer as ArrayBuffer])
   }
   post({ type: 'done', id: upload.id, totals: encoded.totals() })
 }

@@ -42,7 +42,7 @@ export function transactionsSelect(datasetIds: readonly string[]): string {
   const ids = idArray(datasetIds)
   return `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
     FROM transactions WHERE dataset_id = ANY(${ids}) AND customer_id IS NOT NULL
-    ORDER BY customer_id COLLATE "C", array_position(${ids}, dataset_id), line`
+    ORDER BY customer_id COLLATE "C", array_position(${ids}, dataset_id), sheet, line`
 }
 
 /** How many rows of the datasets have no customer id (guest checkouts): cleaning rule 1 counts them. */

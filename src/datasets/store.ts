@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/database.ts'
 import { HttpProblem } from '../errors.ts'
-import { TRANSACTION_COLUMNS } from './copy-csv.ts'
-import type { EncodedUpload } from './encode.ts'
+import { SHEET_TRANSACTION_COLUMNS, TRANSACTION_COLUMNS } from './copy-csv.ts'
+import type { EncodedUpload, RejectionView, SheetCounts } from './encode.ts'
 import type { Dataset as DatasetRow } from '../generated/prisma/client.ts'
 
 export interface DatasetView {
@@ -16,7 +16,13 @@ export interface DatasetView {
   status: 'ready'
   bytes: number
   rows: { read: number; accepted: number; rejected: number }
-  rejections: { line: number; reason: string }[]
+  rejections: RejectionView[]
+  /** The date format used (most rows), e.g. `DD/MM/YYYY HH:mm`; null with no dates. */
+  dateFormat: string | null
+  decimal: '.' | ','
+  /** Workbooks: the sheets read, with their counts, and those skipped with why. */
+  sheets?: SheetCounts[]
+  skippedSheets?: { index: number; name: string; reason: string }[]
   customers: number
   invoices: number
   countries: number
@@ -26,7 +32,15 @@ export interface DatasetView {
 
 const localTime = (d: Date | null) => (d === null ? null : d.toISOString().slice(0, 19))
 
+interface StoredReading {
+  dateFormat?: string | null
+  decimal?: '.' | ','
+  sheets?: SheetCounts[]
+  skippedSheets?: { index: number; name: string; reason: string }[]
+}
+
 export function toView(row: DatasetRow): DatasetView {
+  const reading = (row.reading ?? {}) as StoredReading
   return {
     id: row.id,
     name: row.name,
@@ -35,7 +49,10 @@ export function toView(row: DatasetRow): DatasetView {
     status: 'ready',
     bytes: Number(row.bytes),
     rows: { read: row.rowsRead, accepted: row.rowsAccepted, rejected: row.rowsRejected },
-    rejections: row.rejections as DatasetView['rejections'],
+    rejections: row.rejections as unknown as DatasetView['rejections'],
+    dateFormat: reading.dateFormat ?? null,
+    decimal: reading.decimal ?? '.',
+    ...(reading.sheets ? { sheets: reading.sheets, skippedSheets: reading.skippedSheets ?? [] } : {}),
     customers: row.customers,
     invoices: row.invoices,
     countries: row.countries,
@@ -79,23 +96,48 @@ export async function storeUpload(db: Database, open: (datasetId: string) => Enc
          VALUES ($1, $2, $3, '', 0, 0, 0, 0, '[]', 0, 0, 0)`,
         [id, name ?? 'upload', `pending:${id}`],
       )
-      await tx.copyCsv('transactions', TRANSACTION_COLUMNS, encoded.csv)
+      // The columns depend on the file (a workbook's rows carry their sheet): known with the first chunk.
+      const chunks = encoded.csv[Symbol.asyncIterator]()
+      const first = await chunks.next()
+      async function* all(): AsyncGenerator<string | Uint8Array> {
+        if (first.done) return
+        yield first.value
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value
+      }
+      await tx.copyCsv('transactions', encoded.keyed() ? SHEET_TRANSACTION_COLUMNS : TRANSACTION_COLUMNS, all())
 
-      const { upload, summary: s, rejected, rejections } = encoded.totals()
+      const { upload, summary: s, rejected, rejections, sheets, reading } = encoded.totals()
       sha256 = upload.sha256
       if (s.rowsAccepted === 0) {
         throw new HttpProblem(422, 'No valid rows', `none of the ${rejected} data rows could be read; the first reasons are listed in errors`,
-          rejections.slice(0, 20).map((r) => ({ path: `line ${r.line}`, message: r.reason })))
+          rejections.slice(0, 20).map((r) => ({ path: r.line !== undefined ? `line ${r.line}` : `sheet "${r.sheet}" row ${r.row}`, message: r.reason })))
       }
       const existing = await tx.query<{ id: string }>('SELECT id FROM datasets WHERE sha256 = $1', [sha256])
       if (existing[0]) throw new AlreadyStored(existing[0].id)
+      // Rows read month first before the file proved day first (src/ingest/reading.ts).
+      for (const run of reading.swap) {
+        await tx.query(
+          `UPDATE transactions SET invoice_date = make_timestamp(extract(year FROM invoice_date)::int, extract(day FROM invoice_date)::int,
+             extract(month FROM invoice_date)::int, extract(hour FROM invoice_date)::int, extract(minute FROM invoice_date)::int, extract(second FROM invoice_date))
+           WHERE dataset_id = $1 AND sheet = $2 AND line BETWEEN $3 AND $4`,
+          [id, run.sheet, run.from, run.to],
+        )
+      }
+      const stored: StoredReading = {
+        dateFormat: reading.dateFormat,
+        decimal: reading.decimal,
+        ...(upload.format === 'xlsx'
+          ? { sheets, skippedSheets: reading.sheets.filter((x) => x.skipped).map((x) => ({ index: x.index, name: x.name, reason: x.skipped as string })) }
+          : {}),
+      }
       await tx.query(
         `UPDATE datasets SET name = $2, sha256 = $3, format = $4, bytes = $5, rows_read = $6, rows_accepted = $7, rows_rejected = $8,
            rejections = $9, customers = $10, invoices = $11, countries = $12,
-           date_from = to_timestamp($13::float8 / 1000) AT TIME ZONE 'UTC', date_to = to_timestamp($14::float8 / 1000) AT TIME ZONE 'UTC'
+           date_from = to_timestamp($13::float8 / 1000) AT TIME ZONE 'UTC', date_to = to_timestamp($14::float8 / 1000) AT TIME ZONE 'UTC',
+           reading = $15
          WHERE id = $1`,
         [id, name ?? `upload-${sha256.slice(0, 12)}`, sha256, upload.format, upload.bytes, s.rowsAccepted + rejected, s.rowsAccepted, rejected,
-          JSON.stringify(rejections), s.customers, s.invoices, s.countries, s.dateFrom, s.dateTo],
+          JSON.stringify(rejections), s.customers, s.invoices, s.countries, s.dateFrom, s.dateTo, JSON.stringify(stored)],
       )
     })
   } catch (err) {

@@ -24,7 +24,7 @@ export type ToThread =
 export type FromThread =
   /** The reader took a body chunk: the main thread may send one more. */
   | { type: 'taken'; id: number }
-  | { type: 'csv'; id: number; chunk: Uint8Array }
+  | { type: 'csv'; id: number; chunk: Uint8Array; keyed: boolean }
   | { type: 'done'; id: number; totals: EncodedTotals }
   | { type: 'built'; id: number; build: BuildResult }
   | { type: 'problem'; id: number; status: number; title: string; detail: string; errors: FieldError[] | undefined }

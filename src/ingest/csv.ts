@@ -9,6 +9,7 @@
 import Papa from 'papaparse'
 import { resolveColumns, type Columns } from './headers.ts'
 import { noDataRows, unreadable, MiB } from './problems.ts'
+import type { Reading } from './reading.ts'
 import { BatchBuilder, toLine, type RowBatch } from './record.ts'
 import { LineDecoder } from './text.ts'
 
@@ -52,10 +53,13 @@ class CsvRows {
   private cols: Columns | null = null
   private width = 0
   private sawContent = false
+  private delimiter = ','
 
   readonly out: BatchBuilder
-  constructor(out: BatchBuilder) {
+  readonly reading: Reading | undefined
+  constructor(out: BatchBuilder, reading?: Reading) {
     this.out = out
+    this.reading = reading
   }
 
   /**
@@ -67,11 +71,198 @@ class CsvRows {
     const input = this.partial.length > 0 ? this.partial + text : text
     if (input.length === 0) return
     if (!this.parser && !this.start(input, newline, last)) return
+    this.partial = ''
+    let start = 0
+    if (this.cols === null) {
+      // The header first, so that records can be judged against its width.
+      const end = input.indexOf(this.newline, input.search(/\S/))
+      if (end === -1 && !last) {
+        this.partial = input
+        return
+      }
+      start = end === -1 ? input.length : end + 1
+      this.parseRun(input.slice(0, start), last && start === input.length)
+    }
+    // Runs of records that end where records end, each broken record cut to its first line.
+    for (let from = start; ;) {
+      const cut = this.scan(input, from, last)
+      if (cut.end > from || (last && !cut.broken)) this.parseRun(input.slice(from, cut.end), last && !cut.broken)
+      if (!cut.broken) {
+        this.partial = input.slice(cut.end)
+        break
+      }
+      this.brokenLine(input.slice(cut.end, cut.resume))
+      from = cut.resume
+    }
+    if (this.partial.length > MAX_RECORD) {
+      throw unreadable(`the record starting on line ${this.line} runs for more than 1 MiB: an unbalanced quote?`)
+    }
+  }
+
+  /**
+   * Finds where the complete, well-formed records from `from` end. A quote opens a quoted field
+   * only at the start of a field (as papaparse reads it); a quoted field that spans lines makes a
+   * multi-line record, which is kept when it parses to the header's width without errors. When
+   * it does not (or its quote never closes), and the line after it is a well-formed record, the
+   * quote is taken for a stray one: `broken`, the record at `end` costs its first line only and
+   * reading resumes at `resume`. A multi-line record followed by more damage stays one rejected
+   * record, as before.
+   */
+  private scan(input: string, from: number, last: boolean): { end: number; broken: boolean; resume: number } {
+    const nl = this.newline
+    const nlCode = nl.charCodeAt(0)
+    const delim = this.delimiter.charCodeAt(0)
+    let i = from
+    let recStart = from
+    let multi = false
+    /**
+     * A damaged record from recStart to recEnd: the first of its later lines where well-formed
+     * records start again ends it (`broken`); null when there is none within it.
+     */
+    const cut = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
+      for (let at = lineEnd(input, recStart, nl); at < recEnd; at = lineEnd(input, at, nl)) {
+        const next = this.nextLineWellFormed(input, at, last)
+        if (next === 'wait') return { end: recStart, broken: false, resume: 0 }
+        if (next) return { end: recStart, broken: true, resume: at }
+      }
+      return null
+    }
+    const judge = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
+      // The multi-line record [recStart, recEnd): null when it stands, as one record. Only a
+      // record whose quotes do not parse is cut: one of the wrong width stays one rejection.
+      if (this.shape(input.slice(recStart, recEnd)) !== 'error') return null
+      return cut(recEnd)
+    }
+    for (;;) {
+      const q = input.indexOf('"', i)
+      const stop = q === -1 ? input.length : q
+      const firstNl = input.indexOf(nl, i)
+      if (firstNl !== -1 && firstNl < stop) {
+        if (multi) {
+          multi = false
+          const verdict = judge(firstNl + 1)
+          if (verdict) return verdict
+        }
+        recStart = input.lastIndexOf(nl, stop - 1) + 1
+      }
+      if (q === -1) {
+        if (multi && last) {
+          const verdict = judge(input.length)
+          if (verdict) return verdict
+        }
+        return { end: last ? input.length : recStart, broken: false, resume: 0 }
+      }
+      if (q !== recStart && input.charCodeAt(q - 1) !== delim) {
+        i = q + 1
+        continue
+      }
+      let close = -1
+      for (let j = q + 1; ;) {
+        const c = input.indexOf('"', j)
+        if (c === -1) break
+        if (input.charCodeAt(c + 1) === 34) {
+          j = c + 2
+          continue
+        }
+        // papaparse allows spaces between a closing quote and the delimiter.
+        let k = c + 1
+        while (input.charCodeAt(k) !== delim && (input.charCodeAt(k) === 32 || input.charCodeAt(k) === 9)) k++
+        const next = k < input.length ? input.charCodeAt(k) : -1
+        if (next === -1 || next === delim || next === nlCode || next === 13) {
+          close = c
+          break
+        }
+        j = c + 1
+      }
+      if (close === -1) {
+        // Not closed (yet): wait for more text, up to the record limit.
+        if (!last && input.length - recStart <= MAX_RECORD) return { end: recStart, broken: false, resume: 0 }
+        const verdict = cut(input.length)
+        if (verdict) return verdict
+        if (last) return { end: recStart, broken: true, resume: input.length }
+        return { end: recStart, broken: false, resume: 0 }
+      }
+      const lineBreak = input.indexOf(nl, q)
+      if (lineBreak !== -1 && lineBreak < close) multi = true
+      i = close + 1
+    }
+  }
+
+  /** Whether `text` (one record) parses to the header's width without errors. */
+  private wellFormed(text: string): boolean {
+    return this.shape(text) === 'ok'
+  }
+
+  /** `text` as one record: well formed, of the wrong width, or with quotes that do not parse. */
+  private shape(text: string): 'ok' | 'width' | 'error' {
+    const r = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline as '\n' | '\r' })
+    const rows = r.data.filter((row) => !isBlankRow(row))
+    if (r.errors.length > 0 || rows.length !== 1) return 'error'
+    const row = rows[0] as string[]
+    return this.width === 0 || row.length === this.width || (row.length > this.width && isBlankRow(row.slice(this.width))) ? 'ok' : 'width'
+  }
+
+  /** Whether the first non-blank record from `at` is well formed ('wait' while unknown). */
+  private nextLineWellFormed(input: string, at: number, last: boolean): boolean | 'wait' {
+    for (let from = at; from < input.length; ) {
+      const end = this.recordEnd(input, from)
+      if (end === -1) return last ? false : 'wait'
+      const text = input.slice(from, end)
+      if (text.trim() !== '') return this.wellFormed(text)
+      from = end
+    }
+    return last ? true : 'wait'
+  }
+
+  /**
+   * Where the record starting at `at` ends (after its line break, or the input's end), reading
+   * quotes as papaparse does; -1 when a quoted field in it is not closed within the input.
+   */
+  private recordEnd(input: string, at: number): number {
+    const nl = this.newline
+    const delim = this.delimiter.charCodeAt(0)
+    let i = at
+    for (;;) {
+      const q = input.indexOf('"', i)
+      const n = input.indexOf(nl, i)
+      if (n !== -1 && (q === -1 || n < q)) return n + 1
+      if (q === -1) return input.length
+      if (q !== at && input.charCodeAt(q - 1) !== delim) {
+        i = q + 1
+        continue
+      }
+      let j = q + 1
+      for (;;) {
+        const c = input.indexOf('"', j)
+        if (c === -1) return -1
+        if (input.charCodeAt(c + 1) === 34) {
+          j = c + 2
+          continue
+        }
+        i = c + 1
+        break
+      }
+    }
+  }
+
+  /** A record whose quote does not close where it should: its first line is rejected. */
+  private brokenLine(text: string): void {
+    const line = this.line
+    this.line += Math.max(1, countOf(text, this.newline, text.length))
+    if (text.trim() === '') return
+    this.sawContent = true
+    if (this.cols === null) {
+      const r = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline as '\n' | '\r' })
+      return this.row((r.data[0] ?? []) as string[], line, undefined)
+    }
+    this.out.add('malformed CSV: Quoted field unterminated: a quote opens in this record and does not close where the record ends; the record is skipped and reading resumes on the next line', line)
+  }
+
+  private parseRun(input: string, last: boolean): void {
+    if (input.length === 0) return
     const parser = this.parser as Papa.Parser
     const result = parser.parse(input, 0, !last) as PapaResult
     const rows = result.data
-    const consumed = last ? input.length : result.meta.cursor
-    this.partial = consumed < input.length ? input.slice(consumed) : ''
     let errors: Map<number, string> | null = null
     for (const e of result.errors) {
       if (e.row === undefined) continue
@@ -79,15 +270,12 @@ class CsvRows {
       if (!errors.has(e.row)) errors.set(e.row, e.message)
     }
     // Fast path: as many line breaks as rows means no row spans lines.
-    const oneLineEach = !last && countOf(input, this.newline, consumed) === rows.length
+    const oneLineEach = !last && countOf(input, this.newline, input.length) === rows.length
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as string[]
       const line = this.line
       this.line += oneLineEach ? 1 : 1 + lineBreaksIn(row, this.newline)
       this.row(row, line, errors?.get(i))
-    }
-    if (this.partial.length > MAX_RECORD) {
-      throw unreadable(`the record starting on line ${this.line} runs for more than 1 MiB: an unbalanced quote?`)
     }
   }
 
@@ -105,7 +293,8 @@ class CsvRows {
       }
       return false
     }
-    this.parser = new Papa.Parser({ delimiter: detectDelimiter(lines[first] as string), newline: this.newline as '\n' | '\r' })
+    this.delimiter = detectDelimiter(lines[first] as string)
+    this.parser = new Papa.Parser({ delimiter: this.delimiter, newline: this.newline as '\n' | '\r' })
     return true
   }
 
@@ -125,13 +314,18 @@ class CsvRows {
     if (row.length !== this.width && !(row.length > this.width && isBlankRow(row.slice(this.width)))) {
       return this.out.add(`${row.length} fields where the header has ${this.width}`, line)
     }
-    this.out.add(toLine(row, this.cols, line), line)
+    this.out.add(toLine(row, this.cols, line, false, this.reading), line)
   }
 
   finish(): void {
     if (!this.sawContent) throw noDataRows('no data rows: the file has no header and no rows, only blank lines')
     if (this.out.accepted + this.out.rejected === 0) throw noDataRows('no data rows: the file has a header but no data rows')
   }
+}
+
+function lineEnd(input: string, at: number, nl: string): number {
+  const i = input.indexOf(nl, at)
+  return i === -1 ? input.length : i + 1
 }
 
 function countOf(text: string, needle: string, end: number): number {
@@ -147,15 +341,16 @@ function lineBreaksIn(row: readonly string[], newline: string): number {
 }
 
 /** Batches of about `batchSize` lines from the bytes of a CSV file. */
-export async function* csvBatches(bytes: AsyncIterable<Buffer>, batchSize: number): AsyncGenerator<RowBatch> {
+export async function* csvBatches(bytes: AsyncIterable<Buffer>, batchSize: number, reading?: Reading): AsyncGenerator<RowBatch> {
   const decoder = new LineDecoder(MAX_RECORD)
   const out = new BatchBuilder(batchSize)
-  const rows = new CsvRows(out)
+  const rows = new CsvRows(out, reading)
   for await (const chunk of bytes) {
     rows.feed(decoder.push(chunk), decoder.lineBreak, false)
     if (out.full) yield out.take()
   }
   rows.feed(decoder.end(), decoder.lineBreak, true)
   rows.finish()
+  reading?.dates.finish()
   if (!out.empty) yield out.take()
 }

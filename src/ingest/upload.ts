@@ -31,6 +31,8 @@ import { MiB } from './problems.ts'
 import type { RowBatch } from './record.ts'
 import { checkText, refuseJson, sniffContainer } from './sniff.ts'
 import { ZipGuard } from './zipguard.ts'
+import { Reading, type ParkedRun, type ReadingOptions } from './reading.ts'
+import type { SheetInfo } from './xlsx.ts'
 
 export type { Rejection, RowBatch } from './record.ts'
 
@@ -47,6 +49,21 @@ export interface UploadHints {
   maxSharedStringsBytes?: number
   /** Rows (accepted + rejected) per batch. Default 5,000. */
   batchSize?: number
+  /** The client's reading options (reading.ts). */
+  reading?: ReadingOptions
+}
+
+/** How the file was read: the per-file decisions, for the answer and the store. */
+export interface ReadingResult {
+  /** The date format of most rows, e.g. `DD/MM/YYYY HH:mm`; null with no dates read. */
+  dateFormat: string | null
+  decimal: '.' | ','
+  /** Rows stored month first before the file proved day first: the store swaps them. */
+  swap: ParkedRun[]
+  /** The true date range [from, to] (epoch ms) when `swap` is not empty. */
+  swappedRange: [number, number] | null
+  /** Worksheets (xlsx): each read or skipped. */
+  sheets: SheetInfo[]
 }
 
 export interface UploadResult {
@@ -61,6 +78,8 @@ export interface UploadReader {
   batches: AsyncIterable<RowBatch>
   /** Valid once `batches` is exhausted; throws before. */
   result(): UploadResult
+  /** How the file was read; valid once `batches` is exhausted. */
+  reading(): ReadingResult
 }
 
 export const DEFAULT_BATCH_SIZE = 5000
@@ -73,7 +92,10 @@ export function readUpload(raw: Readable, hints: UploadHints): UploadReader {
   const batchSize = hints.batchSize ?? DEFAULT_BATCH_SIZE
   let format: UploadFormat | null = null
   let result: UploadResult | null = null
+  let readingResult: ReadingResult | null = null
   let started = false
+  const reading = new Reading(hints.reading)
+  const sheets: SheetInfo[] = []
 
   async function* batches(): AsyncGenerator<RowBatch> {
     if (started) throw new Error('UploadReader.batches can be iterated only once')
@@ -94,7 +116,7 @@ export function readUpload(raw: Readable, hints: UploadHints): UploadReader {
             await text.close()
             throw err
           }
-          source = csvBatches(text.all, batchSize)
+          source = csvBatches(text.all, batchSize, reading)
           break
         }
         case 'zip': {
@@ -102,13 +124,13 @@ export function readUpload(raw: Readable, hints: UploadHints): UploadReader {
           // exceljs is loaded on the first workbook only: CSV uploads never pay for it.
           const { xlsxBatches } = await import('./xlsx.ts')
           const guard = new ZipGuard({ maxInflated: hints.maxInflatedBytes, maxSharedStrings: hints.maxSharedStringsBytes ?? DEFAULT_MAX_SHARED_STRINGS })
-          source = xlsxBatches(guard.run(body.all), guard, { batchSize, maxExpanded: hints.maxInflatedBytes, rawBytes: () => meter.bytes })
+          source = xlsxBatches(guard.run(body.all), guard, { batchSize, maxExpanded: hints.maxInflatedBytes, rawBytes: () => meter.bytes, reading, sheets })
           break
         }
         default:
           format = 'csv'
           checkText(body.head)
-          source = csvBatches(body.all, batchSize)
+          source = csvBatches(body.all, batchSize, reading)
       }
     } catch (err) {
       await body.close()
@@ -121,6 +143,8 @@ export function readUpload(raw: Readable, hints: UploadHints): UploadReader {
       rejected += batch.rejections.length
       yield batch
     }
+    const dates = reading.dates
+    readingResult = { dateFormat: dates.used, decimal: reading.decimal.mark ?? '.', swap: dates.swap ? dates.parked : [], swappedRange: reading.swappedRange(), sheets }
     result = { sha256: meter.digest(), bytes: meter.bytes, format, rows: { read: accepted + rejected, accepted, rejected } }
   }
 
@@ -129,6 +153,10 @@ export function readUpload(raw: Readable, hints: UploadHints): UploadReader {
     result() {
       if (!result) throw new Error('UploadReader.result() is only valid after batches has been read to the end')
       return result
+    },
+    reading() {
+      if (!readingResult) throw new Error('UploadReader.reading() is only valid after batches has been read to the end')
+      return readingResult
     },
   }
 }

@@ -135,18 +135,45 @@ function validDate(y: number, m: number, d: number): boolean {
  *   whose date column was formatted as a number.
  */
 export function parseDateText(s: string): number {
+  return readDateText(s, false, false)
+}
+
+/** What the last readDateText call saw: its style and, for a slash date, its two first parts. */
+export const dateSeen = { style: 0, a: 0, b: 0 }
+/** Styles of dateSeen.style. */
+export const DateStyle = { None: 0, Iso: 1, Slash: 2, Dotted: 3, Serial: 4 } as const
+
+/**
+ * parseDateText with the slash order chosen (`dayFirst`) and dotted `dd.mm.yyyy` dates accepted
+ * when `dotted`; sets dateSeen. The decision between orders is made by the caller (reading.ts).
+ */
+export function readDateText(s: string, dayFirst: boolean, dotted: boolean): number {
   // Consecutive lines of an invoice share its timestamp: remember the last one.
-  if (s === lastDateText) return lastDateValue
-  const value = parseDate(s)
+  if (s === lastDateText && dayFirst === lastDayFirst && dotted === lastDotted) {
+    dateSeen.style = lastSeen.style
+    dateSeen.a = lastSeen.a
+    dateSeen.b = lastSeen.b
+    return lastDateValue
+  }
+  dateSeen.style = DateStyle.None
+  const value = parseDate(s, dayFirst, dotted)
   lastDateText = s
+  lastDayFirst = dayFirst
+  lastDotted = dotted
   lastDateValue = value
+  lastSeen.style = dateSeen.style
+  lastSeen.a = dateSeen.a
+  lastSeen.b = dateSeen.b
   return value
 }
 
 let lastDateText = ''
+let lastDayFirst = false
+let lastDotted = false
 let lastDateValue = NaN
+const lastSeen = { style: 0, a: 0, b: 0 }
 
-function parseDate(s: string): number {
+function parseDate(s: string, dayFirst: boolean, dotted: boolean): number {
   cur = firstNonSpace(s)
   const end = endNonSpace(s, cur)
   if (cur === end) return NaN
@@ -161,11 +188,24 @@ function parseDate(s: string): number {
     m = digitsAt(s, end, 1, 2)
     if (m < 0 || !expect(s, sep)) return NaN
     d = digitsAt(s, end, 1, 2)
+    dateSeen.style = DateStyle.Iso
+  } else if (dotted && cur - start <= 2 && sep === 46 && isDotted(s, cur + 1, end)) {
+    cur++
+    d = a
+    m = digitsAt(s, end, 1, 2)
+    if (m < 0 || !expect(s, 46)) return NaN
+    y = digitsAt(s, end, 4, 4)
+    if (y < 0) return NaN
+    dateSeen.style = DateStyle.Dotted
   } else if (cur - start <= 2 && sep === 47) {
     cur++
-    m = a
-    d = digitsAt(s, end, 1, 2)
-    if (d < 0 || !expect(s, 47)) return NaN
+    const b = digitsAt(s, end, 1, 2)
+    if (b < 0 || !expect(s, 47)) return NaN
+    dateSeen.style = DateStyle.Slash
+    dateSeen.a = a
+    dateSeen.b = b
+    m = dayFirst ? b : a
+    d = dayFirst ? a : b
     const yearFrom = cur
     y = digitsAt(s, end, 2, 4)
     if (y < 0) return NaN
@@ -174,6 +214,7 @@ function parseDate(s: string): number {
     else if (yearDigits !== 4) return NaN
   } else {
     const serial = parseDecimal(s)
+    if (!Number.isNaN(serial)) dateSeen.style = DateStyle.Serial
     return Number.isNaN(serial) ? NaN : excelSerialToMs(serial, false)
   }
   if (d < 0 || !validDate(y, m, d)) return NaN
@@ -218,6 +259,16 @@ function parseDate(s: string): number {
     if (cur !== end || hh > 23 || mm > 59 || ss > 59) return NaN
   }
   return Date.UTC(y, m - 1, d, hh, mm, ss, ms)
+}
+
+/** Whether s[from..end) continues a dotted date: 1-2 digits, a dot, 4 digits. */
+function isDotted(s: string, from: number, end: number): boolean {
+  let i = from
+  while (i < end && i - from < 2 && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+  if (i === from || s.charCodeAt(i) !== 46) return false
+  const y = i + 1
+  for (i = y; i < y + 4; i++) if (!(s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57)) return false
+  return i === end || s.charCodeAt(i) === 32 || s.charCodeAt(i) === 84
 }
 
 /**

@@ -3,10 +3,13 @@
 // SheetScanner (see sheetxml.ts for why not exceljs's own row parser). The bytes reach exceljs
 // through the ZipGuard, which enforces the inflation limits.
 //
-// Every non-empty worksheet is read, and each must have the eight columns in its first non-empty
-// row: a second sheet is usually more data (the UCI "Online Retail II" workbook has one sheet per
-// year), and skipping it silently would lose rows. Line numbers are sheet row numbers; the
-// rejections of a second or later sheet name their sheet.
+// Every worksheet whose first non-empty row maps to the eight columns is read, in workbook order,
+// as one dataset: a second sheet is usually more data (the UCI "Online Retail II" workbook has one
+// sheet per year). Other sheets (notes, pivots) are skipped and listed in `opts.sheets` with the
+// reason, so the answer says so; with no data sheet at all, the first sheet's missing columns are
+// the 422. `reading.options.sheet` (name or 1-based index) reads one sheet only. Line numbers are
+// sheet row numbers; each batch names its sheet (rows are keyed by sheet and row when stored);
+// the rejections of a second or later sheet name their sheet.
 //
 // exceljs cannot be cancelled: on a failure the feed is ended and abandoned, and every wait on
 // exceljs races the failure, so an error never waits for exceljs. Worksheets that precede the
@@ -22,9 +25,22 @@ import { bomb, bytesText, noDataRows, unreadable } from './problems.ts'
 import { BatchBuilder, toLine, type Cell, type RowBatch } from './record.ts'
 import { SharedStringsScanner, SheetScanner } from './sheetxml.ts'
 import type { ZipGuard } from './zipguard.ts'
+import { Reading } from './reading.ts'
+
+export interface SheetInfo {
+  /** 1-based position of the worksheet in the workbook. */
+  index: number
+  name: string
+  /** Why the sheet was not read (no header that maps, or not the sheet asked for). */
+  skipped?: string
+}
 
 export interface XlsxOptions {
   batchSize: number
+  /** Per-file reading decisions and options (sheet, dates, decimals). */
+  reading?: Reading
+  /** Filled in as sheets are read: each sheet read, and each skipped with why. */
+  sheets?: SheetInfo[]
   /** Cap on the cell text produced (shared strings expanded), like the inflated-size cap. */
   maxExpanded: number
   /** Raw upload bytes read so far, for the expansion ratio. */
@@ -110,8 +126,15 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
     entries: 'ignore',
   })
   const out = new BatchBuilder(opts.batchSize)
+  const reading = opts.reading ?? new Reading()
+  const infos = opts.sheets ?? []
+  const wanted = reading.options.sheet
   let sheets = 0
   let headers = 0
+  let firstMissing: HttpProblem | null = null
+  let current = 0
+  let currentName = ''
+  const batch = (): RowBatch => ({ ...out.take(), sheet: current, sheetName: currentName })
   try {
     const worksheets = reader[Symbol.asyncIterator]()
     for (;;) {
@@ -119,25 +142,47 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
       if (next.done) break
       const sheet = next.value as unknown as WorksheetInternals
       sheets++
-      const label = sheets > 1 ? `sheet "${sheet.name ?? sheets}": ` : ''
+      const name = sheet.name ?? `sheet ${sheets}`
+      const info: SheetInfo = { index: sheets, name }
+      infos.push(info)
+      const xml = sheet.iterator[Symbol.asyncIterator]()
+      if (wanted !== undefined && wanted !== name && wanted !== String(sheets)) {
+        info.skipped = `not the sheet asked for (?sheet=${wanted})`
+        // exceljs needs each worksheet's entry read to move on.
+        for (;;) if ((await race(xml.next())).done) break
+        continue
+      }
+      if (!out.empty) yield batch()
+      current = sheets
+      currentName = name
+      reading.sheet = sheets
+      reading.sheetName = name
+      const label = sheets > 1 ? `sheet "${name}": ` : ''
       const scanner = new SheetScanner(reader.sharedStrings ?? [])
       const date1904 = reader.date1904
       let cols: Columns | null = null
+      let skip = false
       const rows = scanner.rows
       const take = () => {
         for (const row of rows) {
+          if (skip) break
           if (isBlankRow(row.cells)) continue
           if (cols === null) {
             try {
               cols = resolveColumns(Array.from(row.cells, headerText))
             } catch (err) {
-              if (err instanceof HttpProblem && label) throw new HttpProblem(err.status, err.title, `${label}${err.detail}`, err.errors)
-              throw err
+              if (!(err instanceof HttpProblem)) throw err
+              // Not a data sheet (notes, a pivot, a chart's data): skipped, and said so.
+              const problem = label ? new HttpProblem(err.status, err.title, `${label}${err.detail}`, err.errors) : err
+              firstMissing ??= problem
+              info.skipped = problem.detail.replace(/^sheet "[^"]*": /, '')
+              skip = true
+              break
             }
             headers++
             continue
           }
-          const line = toLine(row.cells, cols, row.r, date1904)
+          const line = toLine(row.cells, cols, row.r, date1904, reading)
           out.add(typeof line === 'string' ? `${label}${line}` : line, row.r)
         }
         rows.length = 0
@@ -148,16 +193,19 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
           throw bomb('the workbook', `expands to more than ${MAX_RATIO} times its size in cell text (shared strings repeated)`)
         }
       }
-      const xml = sheet.iterator[Symbol.asyncIterator]()
       for (;;) {
         const chunk = await race(xml.next())
         if (chunk.done) break
+        if (skip) continue
         scanner.push(chunk.value)
         take()
-        if (out.full) yield out.take()
+        if (out.full) yield batch()
       }
-      scanner.end()
-      take()
+      if (!skip) {
+        scanner.end()
+        take()
+      }
+      if (cols === null && !skip) info.skipped = 'empty'
     }
     await pump
     if (failure) throw failure
@@ -173,7 +221,13 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
     }
     throw noDataRows('no data rows: the workbook has no worksheets')
   }
+  if (wanted !== undefined && !infos.some((i) => !i.skipped || !i.skipped.startsWith('not the sheet'))) {
+    throw new HttpProblem(422, 'No such sheet', `the workbook has no sheet ${JSON.stringify(wanted)}; its sheets: ${infos.map((i) => `${i.index} "${i.name}"`).join(', ')}`,
+      [{ path: 'sheet', message: `one of ${infos.map((i) => JSON.stringify(i.name)).join(', ')} or 1..${infos.length}` }])
+  }
+  if (headers === 0 && firstMissing) throw firstMissing
   if (headers === 0) throw noDataRows('no data rows: the worksheets are empty')
   if (out.accepted + out.rejected === 0) throw noDataRows('no data rows: the worksheet has a header but no data rows')
-  if (!out.empty) yield out.take()
+  reading.dates.finish()
+  if (!out.empty) yield batch()
 }

@@ -27,13 +27,59 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
   return reply.code(problem.status).type('application/problem+json').send(body)
 }
 
+interface AjvError {
+  keyword: string
+  instancePath: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+/**
+ * Validation errors as a person can act on them: an enum or a union of constants names its allowed
+ * values (`body.recipe must be one of default, seed`), an unknown property is named, a missing
+ * one too. TypeBox unions reach ajv as anyOf of consts: their per-branch errors are merged.
+ */
 function fromValidation(err: FastifyError): HttpProblem {
-  const errors = (err.validation ?? []).map((v) => {
-    const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty
-    const base = `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`
-    return { path: missing ? `${base}.${missing}` : base, message: v.message ?? 'is invalid' }
-  })
+  const list = (err.validation ?? []) as AjvError[]
+  const context = err.validationContext ?? 'body'
+  const at = (v: AjvError) => `${context}${v.instancePath.replaceAll('/', '.')}`
+  const alternatives = new Map<string, string[]>()
+  const others = new Map<string, string[]>()
+  const errors: { path: string; message: string }[] = []
+  for (const v of list) {
+    const p = v.params ?? {}
+    if (v.keyword === 'const' || v.keyword === 'enum') {
+      const values = v.keyword === 'const' ? [p.allowedValue] : ((p.allowedValues as unknown[]) ?? [])
+      const key = at(v)
+      alternatives.set(key, [...(alternatives.get(key) ?? []), ...values.map(String)])
+    } else if (v.keyword === 'anyOf') {
+      // Said by the branches' own errors.
+    } else if (v.keyword === 'required') {
+      errors.push({ path: `${at(v)}.${String(p.missingProperty)}`, message: 'is required' })
+    } else if (v.keyword === 'additionalProperties') {
+      errors.push({ path: `${at(v)}.${String(p.additionalProperty)}`, message: `is not a known property: remove "${String(p.additionalProperty)}" (check its spelling)` })
+    } else {
+      const key = at(v)
+      others.set(key, [...(others.get(key) ?? []), v.message ?? 'is invalid'])
+    }
+  }
+  for (const [path, values] of alternatives) {
+    const rest = others.get(path)
+    others.delete(path)
+    errors.push({ path, message: `must be one of ${[...new Set(values)].join(', ')}${rest ? `, or a value that ${[...new Set(rest)].join(' and ')}` : ''}` })
+  }
+  for (const [path, messages] of others) errors.push({ path, message: [...new Set(messages)].join('; ') })
+  if (errors.length === 0) errors.push({ path: context, message: err.message })
   return new HttpProblem(400, 'Bad Request', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors)
+}
+
+const UPLOAD_TYPES = 'text/csv, application/gzip (or Content-Encoding: gzip), application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, multipart/form-data (field "file")'
+
+/** A 415 says what is accepted. */
+function withAcceptedTypes(problem: HttpProblem, url: string | undefined): HttpProblem {
+  if (problem.status !== 415 || /accepted content types/.test(problem.detail)) return problem
+  const accepted = url === '/datasets' ? UPLOAD_TYPES : 'application/json'
+  return new HttpProblem(415, problem.title, `${problem.detail.replace(/\.?$/, '')}. Accepted content types: ${accepted}`, problem.errors)
 }
 
 const DATABASE_RETRY_AFTER_S = 5
@@ -71,6 +117,7 @@ export default fp(async function errors(app: FastifyInstance) {
       request.log.error({ err }, 'unhandled error')
       problem = new HttpProblem(500, 'Internal Server Error', `unexpected error; quote request id ${request.id} when reporting it`)
     }
+    problem = withAcceptedTypes(problem, request.routeOptions.url)
     if (problem.status >= 500) reply.header('cache-control', 'no-store')
     return sendProblem(reply, problem)
   })

@@ -84,7 +84,8 @@ export default async function datasets(app: FastifyInstance, opts: { config: Con
             source = request.body as Readable
             hints = { contentType, contentEncoding: request.headers['content-encoding'] }
           }
-          const limits = { maxBytes: maxUploadBytes, maxInflatedBytes }
+          const { sheet, dateFormat, decimal, maxRejectedShare } = request.query
+          const limits = { maxBytes: maxUploadBytes, maxInflatedBytes, reading: { sheet, dateFormat, decimal, maxRejectedShare } }
           const { dataset, created } = await storeUpload(app.db, (id) => threads.encode(source, { ...hints, ...limits }, id), request.query.name)
           if (created) {
             reply.code(201).header('location', `/datasets/${dataset.id}`)
