@@ -1,0 +1,447 @@
+// Builds one dataset's per-customer, per-day aggregate from its raw rows in file order (the order
+// the upload pass reads them: NOT grouped by customer), cleaning them on the way exactly as
+// StreamingCleaner does on the dataset alone (docs/pipeline.md section 2, rules 1-6 in order).
+//
+// Rule 2 (duplicates on InvoiceNo, StockCode, Description, CustomerID, Quantity; the first is
+// kept) needs every earlier key of the customer: they are held in one open-addressing table for the
+// whole dataset, each key as integers (customer-invoice serial, product, raw description) and its
+// quantity, compared exactly (NaN equals NaN, as pandas). The table is build-time state only.
+import { dayOf, hourOf } from '../pipeline/calendar.ts'
+import { isAnomalousStockCode, isCancellation, isExcludedDescription } from '../pipeline/clean.ts'
+import type { Transaction } from '../pipeline/types.ts'
+import { inRange } from './hash.ts'
+import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
+
+const RULE_MISSING = 0
+const RULE_DUPLICATE = 1
+const RULE_ANOMALOUS = 3
+const RULE_EXCLUDED = 4
+const RULE_PRICE = 5
+const KEPT_STAGE = 6
+
+class DayBuild {
+  readonly day: number
+  lines = 0
+  purchaseLines = 0
+  firstSeq = -1
+  lastSeq = -1
+  quantity = 0
+  net = 0
+  netComp = 0
+  purchase = 0
+  purchaseComp = 0
+  readonly hours: number[] = []
+  readonly countries: number[] = []
+  readonly invoices: number[] = []
+  readonly products: number[] = []
+  readonly productAt = new Map<number, number>()
+  /** Triples [product, variant, rows] for every cleaned row's variant (filtered at the end). */
+  readonly variants: number[] = []
+  readonly removed = [0, 0, 0, 0, 0, 0]
+  stage = 0
+  constructor(day: number) {
+    this.day = day
+  }
+}
+
+class CustomerBuild {
+  readonly id: string
+  readonly invoices: string[] = []
+  readonly invoiceAt = new Map<string, number>()
+  /** Global (customer, invoice) serial of each local invoice, for the duplicate table. */
+  readonly invoiceSerial: number[] = []
+  readonly splitKeys: number[] = []
+  readonly days = new Map<number, DayBuild>()
+  lastInvoiceNo: string | null = null
+  lastInvoice = -1
+  lastDay: DayBuild | null = null
+  constructor(id: string) {
+    this.id = id
+  }
+}
+
+/** Neumaier step: returns the new sum; the compensation goes through `comp`. */
+function addComp(sum: number, x: number, comp: { c: number }): number {
+  const t = sum + x
+  comp.c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum
+  return t
+}
+const scratch = { c: 0 }
+
+function pairAdd(pairs: number[], key: number, n: number): void {
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (pairs[i] === key) {
+      pairs[i + 1]! += n
+      return
+    }
+  }
+  pairs.push(key, n)
+}
+
+const f64 = new Float64Array(1)
+const u32 = new Uint32Array(f64.buffer)
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x9e3779b1)
+  return (h ^ (h >>> 15)) >>> 0
+}
+
+/**
+ * Push raw rows of one dataset in file order, then `finish()`. With `range`, only customers whose
+ * hash is in it are aggregated (and guest rows only when range.lo = 0); the row sequence numbers
+ * still count every pushed row, so ranges of one dataset agree on file order.
+ */
+export class AggregateBuilder {
+  private readonly range: HashRange
+  private readonly full: boolean
+  private seq = 0
+  private readonly guestDays = new Map<number, number>()
+  private readonly customers = new Map<string, CustomerBuild>()
+  private readonly skipped = new Set<string>()
+  private lastCustomerId: string | null = null
+  private lastCustomer: CustomerBuild | null = null
+
+  // Dictionaries.
+  private readonly productAt = new Map<string, number>()
+  private readonly stockCodes: string[] = []
+  private anomalous: boolean[] = []
+  private readonly variantAt: Map<string, number>[] = []
+  private readonly variants: string[][] = []
+  private readonly descriptionAt = new Map<string, number>()
+  private readonly upper: string[] = []
+  private readonly countryAt = new Map<string, number>()
+  private readonly countries: string[] = []
+  private invoiceSerials = 0
+
+  // Rule 2: open addressing over entries (invoice serial, product, description, quantity, day).
+  private slots = new Int32Array(1 << 12).fill(-1)
+  private entries = 0
+  private eInvoice = new Int32Array(1 << 11)
+  private eProduct = new Int32Array(1 << 11)
+  private eDescription = new Int32Array(1 << 11)
+  private eQuantity = new Float64Array(1 << 11)
+  private eDay = new Int32Array(1 << 11)
+
+  // Calendar cache (rows of an invoice share their timestamp).
+  private lastDate = Number.NaN
+  private lastDayNo = 0
+  private lastHour = 0
+
+  constructor(options: { range?: HashRange } = {}) {
+    this.range = options.range ?? FULL_RANGE
+    this.full = this.range.lo === 0 && this.range.hi >= 2 ** 32
+  }
+
+  /** Rows pushed so far (all of them, whatever their customer). */
+  get rows(): number {
+    return this.seq
+  }
+
+  push(tx: Transaction): void {
+    const seq = this.seq++
+    const date = tx.invoiceDate
+    if (date !== this.lastDate) {
+      this.lastDate = date
+      this.lastDayNo = dayOf(date)
+      this.lastHour = hourOf(date)
+    }
+    const dayNo = this.lastDayNo
+    const id = tx.customerId
+    if (id === null || id === '') {
+      if (this.range.lo === 0) this.guestDays.set(dayNo, (this.guestDays.get(dayNo) ?? 0) + 1)
+      return
+    }
+    let c = this.lastCustomer
+    if (id !== this.lastCustomerId) {
+      const known = this.customers.get(id)
+      if (known === undefined) {
+        if (!this.full && (this.skipped.has(id) || !inRange(id, this.range))) {
+          this.skipped.add(id)
+          this.lastCustomerId = id
+          this.lastCustomer = null
+          return
+        }
+        c = new CustomerBuild(id)
+        this.customers.set(id, c)
+      } else c = known
+      this.lastCustomerId = id
+      this.lastCustomer = c
+    }
+    if (c === null) return
+    let d = c.lastDay
+    if (d === null || d.day !== dayNo) {
+      d = c.days.get(dayNo) ?? null
+      if (d === null) {
+        d = new DayBuild(dayNo)
+        c.days.set(dayNo, d)
+      }
+      c.lastDay = d
+    }
+
+    // 1.
+    const description = tx.description
+    if (description === null || description === '') {
+      d.removed[RULE_MISSING]!++
+      return
+    }
+    // 2.
+    let invoice = c.lastInvoice
+    if (tx.invoiceNo !== c.lastInvoiceNo) {
+      const known = c.invoiceAt.get(tx.invoiceNo)
+      if (known === undefined) {
+        invoice = c.invoices.length
+        c.invoiceAt.set(tx.invoiceNo, invoice)
+        c.invoices.push(tx.invoiceNo)
+        c.invoiceSerial.push(this.invoiceSerials++)
+      } else invoice = known
+      c.lastInvoiceNo = tx.invoiceNo
+      c.lastInvoice = invoice
+    }
+    const product = this.productOf(tx.stockCode)
+    let desc = this.descriptionAt.get(description)
+    if (desc === undefined) {
+      desc = this.upper.length
+      this.descriptionAt.set(description, desc)
+      this.upper.push(description.toUpperCase())
+    }
+    const firstDay = this.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
+    if (firstDay !== null) {
+      if (firstDay !== dayNo) c.splitKeys.push(firstDay, dayNo)
+      d.removed[RULE_DUPLICATE]!++
+      if (d.stage < 1) d.stage = 1
+      return
+    }
+    // 3 marks; 4.
+    if (this.anomalous[product]) {
+      d.removed[RULE_ANOMALOUS]!++
+      if (d.stage < 3) d.stage = 3
+      return
+    }
+    // The product is numbered from here on (see DayPartial.products).
+    let at = d.productAt.get(product)
+    if (at === undefined) {
+      at = d.products.length
+      d.productAt.set(product, at)
+      d.products.push(product, 0, seq, 0)
+    }
+    // 5.
+    if (isExcludedDescription(description)) {
+      d.removed[RULE_EXCLUDED]!++
+      if (d.stage < 4) d.stage = 4
+      return
+    }
+    // 6.
+    const price = tx.unitPrice
+    if (!(price > 0)) {
+      d.removed[RULE_PRICE]!++
+      if (d.stage < 5) d.stage = 5
+      return
+    }
+
+    // A cleaned row.
+    d.stage = KEPT_STAGE
+    const cancelled = isCancellation(tx.invoiceNo)
+    const hour = this.lastHour
+    if (d.lines === 0) d.firstSeq = seq
+    d.lastSeq = seq
+    d.lines++
+    pairAdd(d.hours, hour, 1)
+    const inv = d.invoices
+    let known = false
+    for (let i = inv.length - 3; i >= 0; i -= 3) {
+      if (inv[i] === invoice) {
+        known = true
+        break
+      }
+    }
+    if (!known) inv.push(invoice, seq, hour)
+    const quantity = tx.quantity
+    const spend = quantity * price
+    d.quantity += quantity
+    scratch.c = d.netComp
+    d.net = addComp(d.net, spend, scratch)
+    d.netComp = scratch.c
+    d.products[at + 1]! |= cancelled ? 1 : 3
+    d.products[at + 3]!++
+    if (!cancelled) {
+      d.purchaseLines++
+      scratch.c = d.purchaseComp
+      d.purchase = addComp(d.purchase, spend, scratch)
+      d.purchaseComp = scratch.c
+    }
+    const variant = this.variantOf(product, desc)
+    const vs = d.variants
+    let v = 0
+    while (v < vs.length && !(vs[v] === product && vs[v + 1] === variant)) v += 3
+    if (v === vs.length) vs.push(product, variant, 1)
+    else vs[v + 2]!++
+    const country = tx.country
+    if (country !== null && country !== '') {
+      let k = this.countryAt.get(country)
+      if (k === undefined) {
+        k = this.countries.length
+        this.countryAt.set(country, k)
+        this.countries.push(country)
+      }
+      pairAdd(d.countries, k, 1)
+    }
+  }
+
+  pushAll(rows: Iterable<Transaction>): this {
+    for (const r of rows) this.push(r)
+    return this
+  }
+
+  finish(): DatasetAggregate {
+    const dictionary: AggregateDictionary = { stockCodes: this.stockCodes, variants: this.variants, countries: this.countries }
+    const multi = this.variants.map((v) => v.length > 1)
+    const ids = [...this.customers.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const customers: CustomerPartial[] = ids.map((id) => {
+      const c = this.customers.get(id)!
+      const days = [...c.days.values()].sort((a, b) => a.day - b.day).map((d): DayPartial => {
+        const variants: number[] = []
+        for (let i = 0; i < d.variants.length; i += 3) if (multi[d.variants[i]!]) variants.push(d.variants[i]!, d.variants[i + 1]!, d.variants[i + 2]!)
+        return {
+          day: d.day,
+          lines: d.lines,
+          purchaseLines: d.purchaseLines,
+          firstSeq: d.firstSeq,
+          lastSeq: d.lastSeq,
+          quantity: d.quantity,
+          netSpend: d.net + d.netComp,
+          purchaseSpend: d.purchase + d.purchaseComp,
+          hours: d.hours,
+          countries: d.countries,
+          invoices: d.invoices,
+          products: d.products,
+          variants,
+          removed: d.removed,
+          stage: d.stage,
+        }
+      })
+      return { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), days, dictionary }
+    })
+    const guestDays: number[] = []
+    for (const day of [...this.guestDays.keys()].sort((a, b) => a - b)) guestDays.push(day, this.guestDays.get(day)!)
+    return { rowsPushed: this.seq, range: this.range, guestDays, dictionary, customers }
+  }
+
+  private productOf(stockCode: string): number {
+    let p = this.productAt.get(stockCode)
+    if (p === undefined) {
+      p = this.stockCodes.length
+      this.productAt.set(stockCode, p)
+      this.stockCodes.push(stockCode)
+      this.anomalous.push(isAnomalousStockCode(stockCode))
+      this.variants.push([])
+      this.variantAt.push(new Map())
+    }
+    return p
+  }
+
+  private variantOf(product: number, desc: number): number {
+    const text = this.upper[desc]!
+    const at = this.variantAt[product]!
+    let v = at.get(text)
+    if (v === undefined) {
+      v = this.variants[product]!.length
+      at.set(text, v)
+      this.variants[product]!.push(text)
+    }
+    return v
+  }
+
+  /** Rule 2: the day of the earlier row with this key, or null (then the key is recorded). */
+  private firstOccurrence(invoice: number, product: number, desc: number, quantity: number, day: number): number | null {
+    let h = mix(mix(mix(0x12345, invoice), product), desc)
+    if (quantity === (quantity | 0)) h = mix(h, quantity)
+    else if (quantity !== quantity) h = mix(h, 0x7ff80000)
+    else {
+      f64[0] = quantity
+      h = mix(mix(h, u32[0]!), u32[1]!)
+    }
+    const mask = this.slots.length - 1
+    let i = h & mask
+    for (;;) {
+      const e = this.slots[i]!
+      if (e < 0) break
+      if (this.eInvoice[e] === invoice && this.eProduct[e] === product && this.eDescription[e] === desc) {
+        const q = this.eQuantity[e]!
+        if (q === quantity || (q !== q && quantity !== quantity)) return this.eDay[e]!
+      }
+      i = (i + 1) & mask
+    }
+    const e = this.entries++
+    if (e === this.eInvoice.length) this.growEntries()
+    this.eInvoice[e] = invoice
+    this.eProduct[e] = product
+    this.eDescription[e] = desc
+    this.eQuantity[e] = quantity
+    this.eDay[e] = day
+    this.slots[i] = e
+    if (this.entries * 2 > this.slots.length) this.rehash()
+    return null
+  }
+
+  private growEntries(): void {
+    const n = this.eInvoice.length * 2
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n)
+      b.set(a)
+      return b
+    }
+    this.eInvoice = i32(this.eInvoice)
+    this.eProduct = i32(this.eProduct)
+    this.eDescription = i32(this.eDescription)
+    this.eDay = i32(this.eDay)
+    const q = new Float64Array(n)
+    q.set(this.eQuantity)
+    this.eQuantity = q
+  }
+
+  private rehash(): void {
+    const old = this.slots
+    const slots = new Int32Array(old.length * 2).fill(-1)
+    const mask = slots.length - 1
+    for (let j = 0; j < old.length; j++) {
+      const e = old[j]!
+      if (e < 0) continue
+      const quantity = this.eQuantity[e]!
+      let h = mix(mix(mix(0x12345, this.eInvoice[e]!), this.eProduct[e]!), this.eDescription[e]!)
+      if (quantity === (quantity | 0)) h = mix(h, quantity)
+      else if (quantity !== quantity) h = mix(h, 0x7ff80000)
+      else {
+        f64[0] = quantity
+        h = mix(mix(h, u32[0]!), u32[1]!)
+      }
+      let i = h & mask
+      while (slots[i]! >= 0) i = (i + 1) & mask
+      slots[i] = e
+    }
+    this.slots = slots
+  }
+}
+
+/** Pairs [a, b] -> [min, max] intervals, sorted, overlapping ones merged. */
+function normalizeSplits(pairs: number[]): number[] {
+  if (pairs.length === 0) return pairs
+  const iv: [number, number][] = []
+  for (let i = 0; i < pairs.length; i += 2) {
+    const a = pairs[i]!
+    const b = pairs[i + 1]!
+    iv.push(a < b ? [a, b] : [b, a])
+  }
+  iv.sort((x, y) => x[0] - y[0] || x[1] - y[1])
+  const out: number[] = []
+  for (const [a, b] of iv) {
+    const n = out.length
+    if (n > 0 && a <= out[n - 1]!) out[n - 1] = Math.max(out[n - 1]!, b)
+    else out.push(a, b)
+  }
+  return out
+}
+
+/** The aggregate of `rows` (one dataset, file order). */
+export function buildAggregate(rows: Iterable<Transaction>, options: { range?: HashRange } = {}): DatasetAggregate {
+  return new AggregateBuilder(options).pushAll(rows).finish()
+}
