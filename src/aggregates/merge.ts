@@ -133,7 +133,7 @@ export class Merger {
       const map = this.mapOf(dict)
       const global = map.global
       const base = rank * RANK
-      if (rank === 1 && purchaseDays.length > 0) {
+      if (rank === 1) {
         purchases = new Map()
         for (let i = 0; i < purchaseDays.length; i++) purchases.set(purchaseDays[i]!, purchaseValues[i]!)
       }
