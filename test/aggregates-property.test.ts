@@ -28,6 +28,8 @@ interface Case {
   assign: number[]
   /** [row, dataset] copies: an exact duplicate of a row appended to another dataset. */
   copies: [number, number][]
+  /** [row, days later, price]: the same rule-2 key again in the row's dataset, on another day. */
+  echoes: [number, number, number][]
   k: number
   asOf: number | null
   from: number | null
@@ -41,16 +43,18 @@ const scenario: fc.Arbitrary<Case> = fc
     k: fc.integer({ min: 1, max: 3 }),
     seed: fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
     copies: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 6 }),
+    echoes: fc.array(fc.tuple(fc.nat(), fc.integer({ min: -3, max: 4 }), fc.constantFrom(0, 2)), { maxLength: 4 }),
     asOf: fc.option(fc.integer({ min: BASE_DAY - 1, max: BASE_DAY + 13 })),
     from: fc.option(fc.integer({ min: BASE_DAY - 1, max: BASE_DAY + 13 })),
     encode: fc.boolean(),
     ranges: fc.integer({ min: 1, max: 3 }),
   })
-  .map(({ rows, k, seed, copies, asOf, from, encode, ranges }) => ({
+  .map(({ rows, k, seed, copies, echoes, asOf, from, encode, ranges }) => ({
     rows,
     k,
     assign: rows.map((_, i) => seed[i % seed.length]! % k),
     copies: rows.length === 0 ? [] : copies.map(([r, d]): [number, number] => [r % rows.length, d % k]),
+    echoes: rows.length === 0 ? [] : echoes.map(([r, d, p]): [number, number, number] => [r % rows.length, d, p]),
     asOf,
     from,
     encode,
@@ -61,6 +65,7 @@ function datasetsOf(c: Case): Transaction[][] {
   const ds: Transaction[][] = Array.from({ length: c.k }, () => [])
   c.rows.forEach((r, i) => ds[c.assign[i]!]!.push(r))
   for (const [r, d] of c.copies) ds[d]!.push({ ...c.rows[r]! })
+  for (const [r, days, price] of c.echoes) ds[c.assign[r]!]!.push({ ...c.rows[r]!, invoiceDate: c.rows[r]!.invoiceDate + days * DAY_MS, unitPrice: price })
   return ds
 }
 
