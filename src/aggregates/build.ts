@@ -35,7 +35,7 @@ class DayBuild {
   readonly invoices: number[] = []
   readonly products: number[] = []
   readonly productAt = new Map<number, number>()
-  /** Triples [product, variant, rows] for every cleaned row's variant (filtered at the end). */
+  /** Triples [product, variant, rows] of cleaned rows whose variant is not the product's first. */
   readonly variants: number[] = []
   readonly removed = [0, 0, 0, 0, 0, 0]
   stage = 0
@@ -76,6 +76,14 @@ function pairAdd(pairs: number[], key: number, n: number): void {
     }
   }
   pairs.push(key, n)
+}
+
+/**
+ * A copy of `s` that shares no memory with the parser's chunk: a substring of a large chunk keeps
+ * the whole chunk alive (V8 sliced strings), and the builder keeps each distinct string.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
 }
 
 const f64 = new Float64Array(1)
@@ -161,8 +169,8 @@ export class AggregateBuilder {
           this.lastCustomer = null
           return
         }
-        c = new CustomerBuild(id)
-        this.customers.set(id, c)
+        c = new CustomerBuild(own(id))
+        this.customers.set(c.id, c)
       } else c = known
       this.lastCustomerId = id
       this.lastCustomer = c
@@ -190,8 +198,9 @@ export class AggregateBuilder {
       const known = c.invoiceAt.get(tx.invoiceNo)
       if (known === undefined) {
         invoice = c.invoices.length
-        c.invoiceAt.set(tx.invoiceNo, invoice)
-        c.invoices.push(tx.invoiceNo)
+        const no = own(tx.invoiceNo)
+        c.invoiceAt.set(no, invoice)
+        c.invoices.push(no)
         c.invoiceSerial.push(this.invoiceSerials++)
       } else invoice = known
       c.lastInvoiceNo = tx.invoiceNo
@@ -201,8 +210,9 @@ export class AggregateBuilder {
     let desc = this.descriptionAt.get(description)
     if (desc === undefined) {
       desc = this.upper.length
-      this.descriptionAt.set(description, desc)
-      this.upper.push(description.toUpperCase())
+      const text = own(description)
+      this.descriptionAt.set(text, desc)
+      this.upper.push(text.toUpperCase())
     }
     const firstDay = this.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
     if (firstDay !== null) {
@@ -269,19 +279,23 @@ export class AggregateBuilder {
       d.purchase = addComp(d.purchase, spend, scratch)
       d.purchaseComp = scratch.c
     }
+    // Rows of the product's first variant are implied (its cleaned rows minus the others).
     const variant = this.variantOf(product, desc)
-    const vs = d.variants
-    let v = 0
-    while (v < vs.length && !(vs[v] === product && vs[v + 1] === variant)) v += 3
-    if (v === vs.length) vs.push(product, variant, 1)
-    else vs[v + 2]!++
+    if (variant !== 0) {
+      const vs = d.variants
+      let v = 0
+      while (v < vs.length && !(vs[v] === product && vs[v + 1] === variant)) v += 3
+      if (v === vs.length) vs.push(product, variant, 1)
+      else vs[v + 2]!++
+    }
     const country = tx.country
     if (country !== null && country !== '') {
       let k = this.countryAt.get(country)
       if (k === undefined) {
         k = this.countries.length
-        this.countryAt.set(country, k)
-        this.countries.push(country)
+        const name = own(country)
+        this.countryAt.set(name, k)
+        this.countries.push(name)
       }
       pairAdd(d.countries, k, 1)
     }
@@ -300,7 +314,18 @@ export class AggregateBuilder {
       const c = this.customers.get(id)!
       const days = [...c.days.values()].sort((a, b) => a.day - b.day).map((d): DayPartial => {
         const variants: number[] = []
-        for (let i = 0; i < d.variants.length; i += 3) if (multi[d.variants[i]!]) variants.push(d.variants[i]!, d.variants[i + 1]!, d.variants[i + 2]!)
+        const pr = d.products
+        for (let i = 0; i < pr.length; i += 4) {
+          const p = pr[i]!
+          if (!multi[p] || pr[i + 3] === 0) continue
+          let first = pr[i + 3]!
+          for (let v = 0; v < d.variants.length; v += 3) {
+            if (d.variants[v] !== p) continue
+            first -= d.variants[v + 2]!
+            variants.push(p, d.variants[v + 1]!, d.variants[v + 2]!)
+          }
+          if (first > 0) variants.push(p, 0, first)
+        }
         return {
           day: d.day,
           lines: d.lines,
@@ -330,8 +355,9 @@ export class AggregateBuilder {
     let p = this.productAt.get(stockCode)
     if (p === undefined) {
       p = this.stockCodes.length
-      this.productAt.set(stockCode, p)
-      this.stockCodes.push(stockCode)
+      const code = own(stockCode)
+      this.productAt.set(code, p)
+      this.stockCodes.push(code)
       this.anomalous.push(isAnomalousStockCode(stockCode))
       this.variants.push([])
       this.variantAt.push(new Map())
