@@ -8,6 +8,7 @@ import t from 'tap'
 import {
   AggregateBuilder,
   buildAggregate,
+  customersToRebuild,
   decodeAggregate,
   decodeCustomer,
   encodeAggregate,
@@ -16,6 +17,7 @@ import {
   mergeAggregates,
   mergeCustomer,
   mergePart,
+  rebuildCustomers,
   splitRange,
   type DatasetAggregate,
 } from '../src/aggregates/index.ts'
@@ -85,6 +87,13 @@ t.test('three overlapping parts (a week of exact duplicates at each cut) merged 
   t.equal(got.cleaning.steps[1]!.rowsAfter, 401_550, 'the overlap\'s copies removed as duplicates (rule 2)')
   t.same(differences(got, oracle(parts)), [], 'and as buildFeatures on the concatenation')
   t.throws(() => mergeAggregates(aggs), /needs an exact rebuild/, 'no fetchRows: refused, never approximated')
+  // Two phases, as an asynchronous store would: list, fetch those customers' rows in one go, merge.
+  const ids = customersToRebuild(aggs)
+  t.same(ids, part.rebuilt, 'the list names the customers the merge rebuilds')
+  const wanted = new Set(ids)
+  const theirRows = parts.flatMap((p) => p.filter((r) => r.customerId !== null && wanted.has(r.customerId)))
+  const rebuilt = rebuildCustomers(ids, sortByCustomer(theirRows))
+  t.same(differences(mergeAggregates(aggs, { rebuilt }), got), [], 'rebuilt ahead == fetched one by one')
 })
 
 t.test('parts that interleave customers', async (t) => {

@@ -37,6 +37,11 @@ export interface MergeOptions extends DayWindow {
    * customers that need an exact rebuild. Without it, such a customer throws.
    */
   fetchRows?: (customerId: string) => Iterable<Transaction>
+  /**
+   * The same, fetched ahead (for an asynchronous store): `rebuildCustomers` of the ids that
+   * `customersToRebuild` listed. Checked before `fetchRows`.
+   */
+  rebuilt?: ReadonlyMap<string, CustomerPartial | null>
 }
 
 /** Everything the merge of one customer produces besides CustomerStats. */
@@ -351,6 +356,46 @@ export function rebuildCustomer(customerId: string, rows: Iterable<Transaction>,
   return b.finish().customers[0] ?? null
 }
 
+/** Customers by id across datasets (in dataset order), limited to the range, ids ascending. */
+function customersOf(datasets: readonly DatasetAggregate[], range: HashRange): { ids: string[]; byId: Map<string, CustomerPartial[]> } {
+  const full = range.lo === 0 && range.hi >= 2 ** 32
+  const byId = new Map<string, CustomerPartial[]>()
+  for (let k = 0; k < datasets.length; k++) {
+    const a = datasets[k]!
+    if (a.range.lo > range.lo || a.range.hi < range.hi) throw new Error(`dataset ${k} was built for a narrower hash range than the merge`)
+    for (const c of a.customers) {
+      if (!full && !inRange(c.customerId, range)) continue
+      const list = byId.get(c.customerId)
+      if (list === undefined) byId.set(c.customerId, [c])
+      else list.push(c)
+    }
+  }
+  return { ids: [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), byId }
+}
+
+/** The customers of the range whose merge needs their raw rows (see needsRebuild), ascending. */
+export function customersToRebuild(datasets: readonly DatasetAggregate[], options: DayWindow & { range?: HashRange } = {}): string[] {
+  const { ids, byId } = customersOf(datasets, options.range ?? FULL_RANGE)
+  return ids.filter((id) => needsRebuild(byId.get(id)!, options))
+}
+
+/**
+ * Rebuilt partials of `ids` from their raw rows in the chosen datasets (`rows`: in dataset order
+ * then file order within each customer; customers may interleave), filtered to the window. An id
+ * without rows in the window maps to null.
+ */
+export function rebuildCustomers(ids: readonly string[], rows: Iterable<Transaction>, window: DayWindow = {}): Map<string, CustomerPartial | null> {
+  const wanted = new Set(ids)
+  const b = new AggregateBuilder()
+  for (const r of rows) {
+    if (r.customerId === null || !wanted.has(r.customerId)) throw new Error(`rebuild was given a row of customer ${String(r.customerId)}, not asked for`)
+    if (inWindow(Math.floor(r.invoiceDate / DAY_MS), window)) b.push(r)
+  }
+  const out = new Map<string, CustomerPartial | null>(ids.map((id) => [id, null]))
+  for (const c of b.finish().customers) out.set(c.customerId, c)
+  return out
+}
+
 /** The merge of one customer-hash range: everything but what needs the global reference date. */
 export interface MergedPart {
   /** Customers with a cleaned row in the window, ascending. */
@@ -380,21 +425,8 @@ export interface MergedPart {
 export function mergePart(datasets: readonly DatasetAggregate[], options: MergeOptions = {}): MergedPart {
   if (datasets.length >= 4096) throw new Error('at most 4095 datasets per merge')
   const range = options.range ?? FULL_RANGE
-  const full = range.lo === 0 && range.hi >= 2 ** 32
   const window: DayWindow = { asOf: options.asOf, from: options.from }
-  // Customers across datasets, each with its partials in dataset order.
-  const byId = new Map<string, CustomerPartial[]>()
-  for (let k = 0; k < datasets.length; k++) {
-    const a = datasets[k]!
-    if (a.range.lo > range.lo || a.range.hi < range.hi) throw new Error(`dataset ${k} was built for a narrower hash range than the merge`)
-    for (const c of a.customers) {
-      if (!full && !inRange(c.customerId, range)) continue
-      const list = byId.get(c.customerId)
-      if (list === undefined) byId.set(c.customerId, [c])
-      else list.push(c)
-    }
-  }
-  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const { ids, byId } = customersOf(datasets, range)
   const removed = [0, 0, 0, 0, 0, 0]
   const customersAfter = [0, 0, 0, 0, 0, 0]
   let rowsIn = 0
@@ -431,8 +463,10 @@ export function mergePart(datasets: readonly DatasetAggregate[], options: MergeO
     let partials = byId.get(id)!
     let w = window
     if (needsRebuild(partials, window)) {
-      if (options.fetchRows === undefined) throw new Error(`customer ${id} needs an exact rebuild (duplicates across datasets) and no fetchRows was given`)
-      const p = rebuildCustomer(id, options.fetchRows(id), window)
+      let p: CustomerPartial | null
+      if (options.rebuilt?.has(id)) p = options.rebuilt.get(id)!
+      else if (options.fetchRows !== undefined) p = rebuildCustomer(id, options.fetchRows(id), window)
+      else throw new Error(`customer ${id} needs an exact rebuild (duplicates across datasets) and neither rebuilt nor fetchRows has it`)
       rebuilt.push(id)
       if (p === null) continue
       partials = [p]
