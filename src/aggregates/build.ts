@@ -34,14 +34,48 @@ class DayBuild {
   readonly countries: number[] = []
   readonly invoices: number[] = []
   readonly products: number[] = []
-  readonly productAt = new Map<number, number>()
+  /** product -> offset in `products`, made only for days with many products (else a scan). */
+  productAt: Map<number, number> | null = null
   /** Triples [product, variant, rows] of cleaned rows whose variant is not the product's first. */
   readonly variants: number[] = []
-  readonly removed = [0, 0, 0, 0, 0, 0]
+  /** Allocated at the first removed row. */
+  removed: number[] | null = null
   stage = 0
   constructor(day: number) {
     this.day = day
   }
+}
+
+const SCAN_PRODUCTS = 24
+
+function removeRow(d: DayBuild, rule: number, stage: number): void {
+  if (d.removed === null) d.removed = [0, 0, 0, 0, 0, 0]
+  d.removed[rule]!++
+  if (d.stage < stage) d.stage = stage
+}
+
+/** Offset of `product` in the day's products, adding it (first row at `seq`) when new. */
+function productEntry(d: DayBuild, product: number, seq: number): number {
+  const pr = d.products
+  let at: number | undefined
+  if (d.productAt !== null) at = d.productAt.get(product)
+  else {
+    for (let i = pr.length - 4; i >= 0; i -= 4) {
+      if (pr[i] === product) {
+        at = i
+        break
+      }
+    }
+  }
+  if (at !== undefined) return at
+  at = pr.length
+  pr.push(product, 0, seq, 0)
+  if (d.productAt !== null) d.productAt.set(product, at)
+  else if (pr.length > SCAN_PRODUCTS * 4) {
+    d.productAt = new Map()
+    for (let i = 0; i < pr.length; i += 4) d.productAt.set(pr[i]!, i)
+  }
+  return at
 }
 
 class CustomerBuild {
@@ -189,7 +223,7 @@ export class AggregateBuilder {
     // 1.
     const description = tx.description
     if (description === null || description === '') {
-      d.removed[RULE_MISSING]!++
+      removeRow(d, RULE_MISSING, 0)
       return
     }
     // 2.
@@ -217,34 +251,25 @@ export class AggregateBuilder {
     const firstDay = this.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
     if (firstDay !== null) {
       if (firstDay !== dayNo) c.splitKeys.push(firstDay, dayNo)
-      d.removed[RULE_DUPLICATE]!++
-      if (d.stage < 1) d.stage = 1
+      removeRow(d, RULE_DUPLICATE, 1)
       return
     }
     // 3 marks; 4.
     if (this.anomalous[product]) {
-      d.removed[RULE_ANOMALOUS]!++
-      if (d.stage < 3) d.stage = 3
+      removeRow(d, RULE_ANOMALOUS, 3)
       return
     }
     // The product is numbered from here on (see DayPartial.products).
-    let at = d.productAt.get(product)
-    if (at === undefined) {
-      at = d.products.length
-      d.productAt.set(product, at)
-      d.products.push(product, 0, seq, 0)
-    }
+    const at = productEntry(d, product, seq)
     // 5.
     if (isExcludedDescription(description)) {
-      d.removed[RULE_EXCLUDED]!++
-      if (d.stage < 4) d.stage = 4
+      removeRow(d, RULE_EXCLUDED, 4)
       return
     }
     // 6.
     const price = tx.unitPrice
     if (!(price > 0)) {
-      d.removed[RULE_PRICE]!++
-      if (d.stage < 5) d.stage = 5
+      removeRow(d, RULE_PRICE, 5)
       return
     }
 
@@ -340,7 +365,7 @@ export class AggregateBuilder {
           invoices: d.invoices,
           products: d.products,
           variants,
-          removed: d.removed,
+          removed: d.removed ?? [0, 0, 0, 0, 0, 0],
           stage: d.stage,
         }
       })
