@@ -30,19 +30,32 @@ class DayBuild {
   netComp = 0
   purchase = 0
   purchaseComp = 0
-  readonly hours: number[] = []
-  readonly countries: number[] = []
-  readonly invoices: number[] = []
-  readonly products: number[] = []
+  hours: number[] = []
+  countries: number[] = []
+  invoices: number[] = []
+  products: number[] = []
   /** product -> offset in `products`, made only for days with many products (else a scan). */
   productAt: Map<number, number> | null = null
   /** Triples [product, variant, rows] of cleaned rows whose variant is not the product's first. */
-  readonly variants: number[] = []
+  variants: number[] = []
   /** Allocated at the first removed row. */
   removed: number[] | null = null
   stage = 0
   constructor(day: number) {
     this.day = day
+  }
+
+  /**
+   * Exact-size copies of the growable arrays: a day's rows are mostly consecutive in a file, so
+   * when the next row belongs elsewhere the day is likely complete, and arrays grown by push keep
+   * up to 1.5x + 16 slots of slack (most of the build's heap otherwise).
+   */
+  compact(): void {
+    if (this.hours.length > 0) this.hours = this.hours.slice()
+    if (this.countries.length > 0) this.countries = this.countries.slice()
+    if (this.invoices.length > 0) this.invoices = this.invoices.slice()
+    if (this.products.length > 0) this.products = this.products.slice()
+    if (this.variants.length > 0) this.variants = this.variants.slice()
   }
 }
 
@@ -142,6 +155,8 @@ export class AggregateBuilder {
   private readonly skipped = new Set<string>()
   private lastCustomerId: string | null = null
   private lastCustomer: CustomerBuild | null = null
+  /** The day of the previous row (compacted when rows move on to another day). */
+  private open: DayBuild | null = null
 
   // Dictionaries.
   private readonly productAt = new Map<string, number>()
@@ -218,6 +233,10 @@ export class AggregateBuilder {
         c.days.set(dayNo, d)
       }
       c.lastDay = d
+    }
+    if (d !== this.open) {
+      this.open?.compact()
+      this.open = d
     }
 
     // 1.
