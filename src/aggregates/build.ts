@@ -10,7 +10,7 @@ import { dayOf, hourOf } from '../pipeline/calendar.ts'
 import { isAnomalousStockCode, isCancellation, isExcludedDescription } from '../pipeline/clean.ts'
 import type { Transaction } from '../pipeline/types.ts'
 import { inRange } from './hash.ts'
-import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
+import { FULL_RANGE, NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
 
 const RULE_MISSING = 0
 const RULE_DUPLICATE = 1
@@ -384,7 +384,7 @@ export class AggregateBuilder {
           invoices: d.invoices,
           products: d.products,
           variants,
-          removed: d.removed ?? [0, 0, 0, 0, 0, 0],
+          removed: d.removed ?? NO_REMOVALS,
           stage: d.stage,
         }
       })

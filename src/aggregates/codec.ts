@@ -20,7 +20,7 @@
 // Strings: varint UTF-8 byte length, bytes. A customer's byte length lets a reader skip the
 // customers outside its hash range without decoding them.
 import { inRange } from './hash.ts'
-import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
+import { FULL_RANGE, NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
 
 const MAGIC = [0x52, 0x53, 0x41, 0x47] // "RSAG"
 const VERSION = 1
@@ -222,8 +222,12 @@ function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary): C
   for (let k = 0; k < days.length; k++) {
     day += r.zigzag()
     const head = r.varint()
-    const removed = [0, 0, 0, 0, 0, 0]
-    if (head & 16) for (const i of [0, 1, 3, 4, 5]) removed[i] = r.varint()
+    let removed = NO_REMOVALS
+    if (head & 16) {
+      const counts = [0, 0, 0, 0, 0, 0]
+      for (const i of [0, 1, 3, 4, 5]) counts[i] = r.varint()
+      removed = counts
+    }
     const d: DayPartial = {
       day, lines: 0, purchaseLines: 0, firstSeq: -1, lastSeq: -1, quantity: 0, netSpend: 0, purchaseSpend: 0,
       hours: [], countries: [], invoices: [], products: [], variants: [], removed, stage: head & 7,

@@ -19,4 +19,4 @@ export {
   type MergedPart,
   type MergeOptions,
 } from './merge.ts'
-export { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type DayWindow, type HashRange } from './types.ts'
+export { FULL_RANGE, NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type DayWindow, type HashRange } from './types.ts'

@@ -54,8 +54,11 @@ export interface DayPartial {
    * carry its single variant.
    */
   variants: number[]
-  /** Raw rows removed per cleaning rule index 0..5 (index 2, marking, stays 0). */
-  removed: number[]
+  /**
+   * Raw rows removed per cleaning rule index 0..5 (index 2, marking, stays 0). Read-only: days
+   * without removals share NO_REMOVALS.
+   */
+  removed: readonly number[]
   /** Number of leading cleaning rules passed by the day's best row, 0..6 (6 = a cleaned row). */
   stage: number
 }
@@ -97,5 +100,8 @@ export interface DayWindow {
   asOf?: number
   from?: number
 }
+
+/** The `removed` of every day without removed rows (shared, frozen). */
+export const NO_REMOVALS: readonly number[] = Object.freeze([0, 0, 0, 0, 0, 0])
 
 export const FULL_RANGE: HashRange = { lo: 0, hi: 2 ** 32 }
