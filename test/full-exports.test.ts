@@ -1,9 +1,9 @@
-// Issue 11 on the full UCI file (../shared/data, skipped where it is not present): the file as a
+// Issue 11 on the full UCI file (test/fixtures): the file as a
 // UK Excel export (day-first dates) is read with every row and its true dates; the same file with
 // only days 1-12 of each month cannot be decided and is refused until ?dateFormat= says; the two-
 // sheet workbook (rows before 2011-06-01 on sheet 1) gives the single file's figures with per-sheet
 // counts; and the same rows with one week on both sheets train to the same features.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { readTransactions } from '../src/datasets/read.ts'
@@ -11,11 +11,12 @@ import { buildFeatures } from '../src/pipeline/features.ts'
 import { cachedWorkbook, canonical, checksum, parseRows, rowCanonical, splitSheets, toCsv, ukDayFirst, workbook, XLSX } from './helpers/corpus.ts'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { FULL_DATA } from './helpers/data.ts'
 
-const FULL = '../shared/data/online_retail.csv.gz'
+const FULL = FULL_DATA
 const RANGE = { from: '2010-12-01T08:26:00', to: '2011-12-09T12:50:00' }
 
-t.test(`full-file exports on ${backend}`, { skip: existsSync(FULL) ? false : `${FULL} not present`, timeout: 1_800_000 }, async (t) => {
+t.test(`full-file exports on ${backend}`, { timeout: 1_800_000 }, async (t) => {
   const rows = parseRows(gunzipSync(readFileSync(FULL)).toString('utf8'))
   const { app } = await testApp(t, { maxEventLoopDelayMs: 0 })
   const stored = async (id: string) =>
