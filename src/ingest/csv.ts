@@ -128,9 +128,11 @@ class CsvRows {
       return null
     }
     const judge = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
-      // The multi-line record [recStart, recEnd): null when it stands, as one record. Only a
-      // record whose quotes do not parse is cut: one of the wrong width stays one rejection.
-      if (this.shape(input.slice(recStart, recEnd)) !== 'error') return null
+      // The multi-line record [recStart, recEnd): null when it stands, as one record. One whose
+      // quotes do not parse, or of the wrong width (a stray quote that closed on a neighbour's
+      // opening quote), is cut where well-formed records start again; with no such line it
+      // stays one rejection.
+      if (this.shape(input.slice(recStart, recEnd)) === 'ok') return null
       return cut(recEnd)
     }
     for (;;) {

@@ -36,7 +36,15 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
+                    /** @description Slash-date order and format, e.g. DD/MM/YYYY HH:mm or MM/DD/YYYY HH:mm (default: decided per file from its values) */
+                    dateFormat?: string;
+                    /** @description Decimal mark of prices (default: detected per file) */
+                    decimal?: "." | ",";
+                    /** @description Share of rejected rows above which the upload is refused (default 0.01) */
+                    maxRejectedShare?: number;
                     name?: string;
+                    /** @description xlsx: read this worksheet only, by name or 1-based index (default: every sheet whose header maps) */
+                    sheet?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1540,11 +1548,15 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             customers: number;
+            /** @description The date format used (decided per file, or ?dateFormat=), e.g. DD/MM/YYYY HH:mm */
+            dateFormat: string | null;
             dateRange: {
                 /** @description Local time of the first invoice, YYYY-MM-DDTHH:MM:SS */
                 from: string | null;
                 to: string | null;
             };
+            /** @description The decimal mark used (detected per file, or ?decimal=) */
+            decimal: "." | ",";
             format: "csv" | "csv.gz" | "xlsx";
             /** Format: uuid */
             id: string;
@@ -1552,9 +1564,13 @@ export interface components {
             name: string;
             /** @description The first 100 rejected rows */
             rejections: {
-                /** @description 1-based line of the file (header = 1); the sheet row for xlsx */
-                line: number;
+                /** @description CSV: 1-based line of the file where the record starts (header = 1) */
+                line?: number;
                 reason: string;
+                /** @description xlsx: the sheet row, as Excel numbers it */
+                row?: number;
+                /** @description xlsx: the worksheet */
+                sheet?: string;
             }[];
             rows: {
                 accepted: number;
@@ -1563,6 +1579,23 @@ export interface components {
             };
             /** @description sha256 of the uploaded bytes, as uploaded */
             sha256: string;
+            /** @description xlsx: the worksheets read, in order, with their counts */
+            sheets?: {
+                /** @description 1-based position in the workbook */
+                index: number;
+                name: string;
+                rows: {
+                    accepted: number;
+                    read: number;
+                    rejected: number;
+                };
+            }[];
+            /** @description xlsx: worksheets not read (no header that maps, or not the ?sheet= asked for) */
+            skippedSheets?: {
+                index: number;
+                name: string;
+                reason: string;
+            }[];
             /** @enum {string} */
             status: "ready";
         };
