@@ -118,6 +118,11 @@ tap.test('property: one broken quote never costs its neighbours', async (t) => {
         // A stray quote in a record that also holds a quoted line break is ambiguous (which quote
         // is the stray one?): out of this property's scope, reported in the issue's note.
         if (records[broken]![2]!.includes('\n')) return true
+        // Nor can a stray quote be told from a quoted line break when it closes on a later
+        // record's opening quote and the lines between read as one record of the header's width
+        // (the round-trip property in ingest.test.ts has such records, legitimately): skip files
+        // with a quoted description after the broken record.
+        if (records.slice(broken + 1).some((r) => r[2]!.startsWith('"'))) return true
         // A stray quote opening the field of one record, never closed.
         records[broken]![field] = `"${records[broken]![field]}`
         const eol = crlf ? '\r\n' : '\n'

@@ -128,11 +128,12 @@ class CsvRows {
       return null
     }
     const judge = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
-      // The multi-line record [recStart, recEnd): cut where well-formed records start again on
-      // one of its later lines (a stray quote that closed on a neighbour's opening quote swallows
-      // that neighbour, even when the whole still parses to the header's width). A legitimate
-      // quoted newline continues with text that is not a record of the header's width. With no
-      // such line it stands, as one record (or one rejection).
+      // The multi-line record [recStart, recEnd): null when it stands, as one record. One whose
+      // quotes do not parse, or of the wrong width (a stray quote that closed on a neighbour's
+      // opening quote), is cut where well-formed records start again; with no such line it
+      // stays one rejection. One of the header's width stands: a quoted line break may well be
+      // followed by text that reads as a record on its own.
+      if (this.shape(input.slice(recStart, recEnd)) === 'ok') return null
       return cut(recEnd)
     }
     for (;;) {
