@@ -1,28 +1,17 @@
 // Maximum-likelihood fits of the value models: the published CDNOW results, recovery of known
 // parameters from simulated data, poor starting points, and the optimum against scipy's.
 import t from 'tap'
-import { readFileSync } from 'node:fs'
 import { oracle } from './helpers/value-oracle.ts'
 import { simulateBgNbd, simulateBgNbdHistories, simulateGammaGamma } from './helpers/value-sim.ts'
 import { aggregateRf, bgnbdExpectedPurchases, fitBgNbd, type BgNbdParams } from '../src/value/bgnbd.ts'
 import { fitGammaGamma, type GammaGammaParams } from '../src/value/gamma-gamma.ts'
 import { summarizeCustomer } from '../src/value/summary.ts'
 import { evaluateHoldout, holdoutActuals, type HoldoutCustomer } from '../src/value/holdout.ts'
+import { cdnowSummary as cdnow } from './helpers/data.ts'
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b)
 const sig3 = (v: number): string => Number(v.toPrecision(3)).toString()
 
-function cdnow(): { x: number; tx: number; T: number; zbar: number }[] {
-  const text = readFileSync(new URL('./fixtures/cdnow/cdnow_customers_summary.csv', import.meta.url), 'utf8')
-  return text
-    .trim()
-    .split(/\r?\n/)
-    .slice(1)
-    .map((l) => {
-      const [, x, tx, T, zbar] = l.split(',').map(Number)
-      return { x: x!, tx: tx!, T: T!, zbar: zbar! }
-    })
-}
 
 // Starting points far from the answers: the fit has to walk several orders of magnitude.
 const POOR_BGNBD: BgNbdParams[] = [

@@ -2,7 +2,6 @@
 // properties (fast-check), and the definitions of the summary, RFM, churn bands and holdout.
 import t from 'tap'
 import fc from 'fast-check'
-import { readFileSync } from 'node:fs'
 import { oracle } from './helpers/value-oracle.ts'
 import { hyp2f1, scaledHyp2f1 } from '../src/value/hyp2f1.ts'
 import {
@@ -20,20 +19,10 @@ import { churnRisk } from '../src/value/churn.ts'
 import { purchaseDaysFromLines, summarizeCustomer } from '../src/value/summary.ts'
 import { quintileScores, RFM_GRID, RFM_GROUPS, rfmGroup, rfmScores } from '../src/value/rfm.ts'
 import { evaluateHoldout, holdoutActuals } from '../src/value/holdout.ts'
+import { cdnowSummary as cdnow } from './helpers/data.ts'
 
 const rel = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(b), 1e-300))
 
-function cdnow(): { x: number; tx: number; T: number; zbar: number }[] {
-  const text = readFileSync(new URL('./fixtures/cdnow/cdnow_customers_summary.csv', import.meta.url), 'utf8')
-  return text
-    .trim()
-    .split(/\r?\n/)
-    .slice(1)
-    .map((l) => {
-      const [, x, tx, T, zbar] = l.split(',').map(Number)
-      return { x: x!, tx: tx!, T: T!, zbar: zbar! }
-    })
-}
 
 // parameters in days, roughly what the UCI data gives, and the published CDNOW fit (weeks)
 const DAY_PARAMS: BgNbdParams = { r: 0.8, alpha: 60, a: 0.35, b: 3.2 }

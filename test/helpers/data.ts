@@ -1,5 +1,6 @@
 // The real data the tests read, committed under test/fixtures/ (UCI Online Retail, CC BY 4.0; see
 // test/fixtures/README.md), so every clone runs the full-data tests.
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures')
@@ -15,4 +16,17 @@ export const REFERENCE = {
   rfm4362: resolve(FIXTURES, 'reference/seed_customer_rfm_4362.csv'),
   scaler4067: resolve(FIXTURES, 'reference/seed_scaler_output_4067.csv'),
   pca4067: resolve(FIXTURES, 'reference/seed_pca_output_4067.csv'),
+}
+
+/** The CDNOW customer summary (test/fixtures/cdnow): x, t_x, T in weeks, mean repeat value. */
+export function cdnowSummary(): { x: number; tx: number; T: number; zbar: number }[] {
+  const text = readFileSync(resolve(FIXTURES, 'cdnow/cdnow_customers_summary.csv'), 'utf8')
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .slice(1)
+    .map((l) => {
+      const [, x, tx, T, zbar] = l.split(',').map(Number)
+      return { x: x!, tx: tx!, T: T!, zbar: zbar! }
+    })
 }
