@@ -5,6 +5,7 @@ import { HttpProblem } from '../errors.ts'
 import { enqueue, getJob, listJobs, requestCancel } from '../jobs/queue.ts'
 import { JobParams, TrainBody, type TrainParams } from '../schemas/jobs.ts'
 import { problems } from '../schemas/problem.ts'
+import { isCalendarDay } from '../training/params.ts'
 
 const tags = ['training']
 const JobRef = Type.Ref('Job')
@@ -27,8 +28,11 @@ async function resolveParams(app: FastifyInstance, body: TrainBody): Promise<Tra
   if (datasetIds.length === 0) throw new HttpProblem(422, 'No data', 'there is no dataset to train on: upload one with POST /datasets first')
   const kRange = (body.kRange as [number, number] | undefined) ?? DEFAULT_K_RANGE
   if (kRange[0] > kRange[1]) throw new HttpProblem(400, 'Bad Request', 'kRange must be [min, max] with min ≤ max', [{ path: 'body.kRange', message: 'min > max' }])
+  if (body.asOf !== undefined && !isCalendarDay(body.asOf)) throw new HttpProblem(400, 'Bad Request', `asOf = ${body.asOf} is not a calendar day`, [{ path: 'body.asOf', message: 'not a calendar day' }])
   return {
     datasetIds,
+    ...(body.asOf !== undefined && { asOf: body.asOf }),
+    ...(body.holdoutDays !== undefined && { holdoutDays: body.holdoutDays }),
     recipe: body.recipe ?? 'default',
     k: body.k ?? 'auto',
     kRange,
