@@ -819,6 +819,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models/{version}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The value model's holdout evaluation of one version */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Evaluation"];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models/active": {
         parameters: {
             query?: never;
@@ -1473,8 +1520,12 @@ export interface paths {
                          * @default if-better
                          */
                         activate?: "if-better" | "always" | "never";
+                        /** @description Observation end (YYYY-MM-DD): features and the value model see the rows up to this day; later rows only feed the holdout. Default: the last invoice day (less holdoutDays). */
+                        asOf?: string;
                         /** @description Default: every dataset */
                         datasetIds?: string[];
+                        /** @description Evaluate the value model on the days (asOf, asOf + holdoutDays]. Default: from asOf to the end of the data. */
+                        holdoutDays?: number;
                         /** @default auto */
                         k?: number | "auto";
                         /** @description [min, max] for k = "auto" */
@@ -1599,6 +1650,52 @@ export interface components {
             /** @enum {string} */
             status: "ready";
         };
+        Evaluation: {
+            asOf: string | null;
+            /** @description Repeat purchase days and their value predicted in (asOf, asOf + holdoutDays] against what happened; the baseline carries each customer's past repeat rate x/T forward. Null without a holdout. */
+            evaluation: {
+                byRepeatCount: {
+                    customers: number;
+                    meanActual: number;
+                    meanBaseline: number;
+                    meanPredicted: number;
+                    repeatCount: string;
+                }[];
+                customers: number;
+                holdoutDays: number;
+                mae: {
+                    purchases: {
+                        baseline: number;
+                        model: number;
+                    };
+                    value: {
+                        baseline: number;
+                        model: number;
+                    };
+                };
+                purchases: {
+                    actual: number;
+                    baseline: number;
+                    predicted: number;
+                };
+                rmse?: {
+                    purchases: {
+                        baseline: number;
+                        model: number;
+                    };
+                    value: {
+                        baseline: number;
+                        model: number;
+                    };
+                };
+                value: {
+                    actual: number;
+                    baseline: number;
+                    predicted: number;
+                };
+            } | null;
+            version: number;
+        };
         Job: {
             attempts: number;
             /** Format: date-time */
@@ -1621,6 +1718,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         };
         Model: {
+            asOf: string | null;
             /** @description Rows and customers left after each cleaning rule */
             cleaning: unknown;
             /** Format: date-time */
@@ -1650,6 +1748,8 @@ export interface components {
             /** @description k scan, PCA, outliers, timings */
             report?: unknown;
             status: "active" | "candidate" | "archived";
+            /** @description {asOf, timeUnit: "day", bgnbd: {r, alpha, a, b, logLikelihood, customers, converged}, gammaGamma: {p, q, gamma, logLikelihood, customers, converged}, defaults, churnBands, rfmCuts}; null for a version trained before the value model */
+            value: unknown;
             version: number;
         };
         Prediction: {
