@@ -104,10 +104,10 @@ export function evaluateHoldout(customers: ReadonlyArray<HoldoutCustomer>, bgnbd
     aePb += Math.abs(pr.baselinePurchases - c.actualPurchases)
     aeVm += Math.abs(pr.value - c.actualValue)
     aeVb += Math.abs(pr.baselineValue - c.actualValue)
-    se[0] += (pr.purchases - c.actualPurchases) ** 2
-    se[1] += (pr.baselinePurchases - c.actualPurchases) ** 2
-    se[2] += (pr.value - c.actualValue) ** 2
-    se[3] += (pr.baselineValue - c.actualValue) ** 2
+    se[0]! += (pr.purchases - c.actualPurchases) ** 2
+    se[1]! += (pr.baselinePurchases - c.actualPurchases) ** 2
+    se[2]! += (pr.value - c.actualValue) ** 2
+    se[3]! += (pr.baselineValue - c.actualValue) ** 2
     const row = rows[Math.min(c.summary.x, 7)]!
     row.customers++
     row.sumActual += c.actualPurchases
