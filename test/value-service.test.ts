@@ -1,0 +1,119 @@
+// The value model through the service: POST /train with asOf / holdoutDays, the version's value
+// model (GET /models/{v}) and holdout evaluation (GET /models/{v}/evaluation), checked against the
+// value library run directly on the same file (summary and holdout actuals recomputed here from
+// the cleaned lines, without the feature pass or the database).
+import { readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { backend } from './helpers/db.ts'
+import { testApp } from './helpers/app.ts'
+import { loadRetailCsvGz, sortByCustomer } from './helpers/retail-csv.ts'
+import { StreamingCleaner } from '../src/pipeline/clean.ts'
+import { dayOf } from '../src/pipeline/calendar.ts'
+import { purchaseDaysFromLines, summarizeCustomer, type SummaryLine } from '../src/value/summary.ts'
+import { holdoutActuals } from '../src/value/holdout.ts'
+
+const PATH = 'test/fixtures/online_retail_sample_445.csv.gz'
+
+async function train(app: FastifyInstance, payload: object): Promise<any> {
+  const res = await app.inject({ method: 'POST', url: '/train', payload })
+  if (res.statusCode !== 202) return res
+  const job = res.json()
+  const deadline = Date.now() + 300_000
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
+    const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
+    if (!['queued', 'running'].includes(j.status)) return j
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** Calibration customers and holdout purchases straight from the file (the library, no service). */
+function expected(asOfDay: number, holdoutDays: number) {
+  const cleaner = new StreamingCleaner()
+  const lines = new Map<string, SummaryLine[]>()
+  for (const r of sortByCustomer(loadRetailCsvGz(PATH))) {
+    const c = cleaner.push(r)
+    if (c === null) continue
+    let l = lines.get(c.customerId)
+    if (!l) lines.set(c.customerId, (l = []))
+    l.push({ day: dayOf(c.invoiceDate), quantity: c.quantity, price: c.unitPrice, cancelled: c.cancelled })
+  }
+  let customers = 0
+  let purchases = 0
+  let lastDay = 0
+  const byRepeat = new Array<number>(8).fill(0)
+  for (const l of lines.values()) {
+    const days = purchaseDaysFromLines(l)
+    for (const d of days) lastDay = Math.max(lastDay, d.day)
+    const s = summarizeCustomer(days, asOfDay)
+    if (!s.ok) continue
+    customers++
+    byRepeat[Math.min(s.summary.x, 7)]!++
+    purchases += holdoutActuals(days, asOfDay, holdoutDays).purchases
+  }
+  return { customers, purchases, byRepeat, lastDay }
+}
+
+const iso = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10)
+
+t.test(`customer value through the service on ${backend}`, async (t) => {
+  const { app } = await testApp(t)
+  const up = await app.inject({ method: 'POST', url: '/datasets', payload: readFileSync(PATH), headers: { 'content-type': 'application/gzip' } })
+  t.equal(up.statusCode, 201, up.body.slice(0, 300))
+  const lastDay = expected(0, 0).lastDay
+
+  t.test('holdoutDays: asOf is the last day less the holdout; the evaluation matches the library', async (t) => {
+    const job = await train(app, { holdoutDays: 91, activate: 'always' })
+    t.equal(job.status, 'succeeded', job.error ?? '')
+    const model = (await app.inject({ url: `/models/${job.modelVersion}` })).json()
+    const asOfDay = lastDay - 91
+    t.equal(model.asOf, iso(asOfDay))
+    t.match(model.value, { asOf: iso(asOfDay), timeUnit: 'day', bgnbd: { converged: Boolean }, gammaGamma: { converged: Boolean } })
+    for (const k of ['r', 'alpha', 'a', 'b']) t.ok(model.value.bgnbd[k] > 0, `bgnbd.${k} > 0`)
+    for (const k of ['p', 'q', 'gamma']) t.ok(model.value.gammaGamma[k] > 0, `gammaGamma.${k} > 0`)
+    const want = expected(asOfDay, 91)
+    t.equal(model.value.bgnbd.customers, want.customers, 'BG/NBD fitted on every customer with a purchase day up to asOf')
+    t.ok(model.value.bgnbd.logLikelihood < 0)
+
+    const ev = (await app.inject({ url: `/models/${job.modelVersion}/evaluation` })).json()
+    t.equal(ev.asOf, iso(asOfDay))
+    t.equal(ev.evaluation.holdoutDays, 91)
+    t.equal(ev.evaluation.customers, want.customers)
+    t.equal(ev.evaluation.purchases.actual, want.purchases, 'actual repeat purchase days in the holdout')
+    t.same(ev.evaluation.byRepeatCount.map((r: any) => r.customers), want.byRepeat, 'the table by calibration repeat count 0..7+')
+    t.same(ev.evaluation.byRepeatCount.map((r: any) => r.repeatCount), ['0', '1', '2', '3', '4', '5', '6', '7+'])
+    const sumPredicted = ev.evaluation.byRepeatCount.reduce((s: number, r: any) => s + r.meanPredicted * r.customers, 0)
+    t.ok(Math.abs(sumPredicted - ev.evaluation.purchases.predicted) < 1e-6 * Math.max(1, sumPredicted), 'rows add up to the total')
+    t.ok(ev.evaluation.mae.purchases.model >= 0 && ev.evaluation.rmse.purchases.baseline >= 0)
+  })
+
+  t.test('asOf without holdoutDays: the holdout runs to the end of the data', async (t) => {
+    const asOfDay = lastDay - 60
+    const job = await train(app, { asOf: iso(asOfDay), activate: 'never' })
+    t.equal(job.status, 'succeeded', job.error ?? '')
+    const ev = (await app.inject({ url: `/models/${job.modelVersion}/evaluation` })).json()
+    t.equal(ev.evaluation.holdoutDays, 60)
+    t.equal(ev.evaluation.purchases.actual, expected(asOfDay, 60).purchases)
+  })
+
+  t.test('no asOf, no holdout: asOf is the last invoice day, the evaluation is null', async (t) => {
+    const job = await train(app, { activate: 'never' })
+    t.equal(job.status, 'succeeded', job.error ?? '')
+    const ev = (await app.inject({ url: `/models/${job.modelVersion}/evaluation` })).json()
+    t.equal(ev.asOf, iso(lastDay))
+    t.equal(ev.evaluation, null)
+  })
+
+  t.test('bad windows', async (t) => {
+    const res = await train(app, { asOf: '2011-02-30' })
+    t.equal(res.statusCode, 400, 'not a calendar day')
+    t.match(res.headers['content-type'], /problem\+json/)
+    t.equal((await train(app, { asOf: '9 Sept' })).statusCode, 400, 'not YYYY-MM-DD')
+    t.equal((await train(app, { holdoutDays: 0 })).statusCode, 400)
+    const past = await train(app, { asOf: iso(lastDay - 10), holdoutDays: 30 })
+    t.equal(past.status, 'failed', 'a holdout past the end of the data fails the job')
+    t.match(past.error, /after the data's last invoice day/)
+    t.equal((await app.inject({ url: '/models/999/evaluation' })).statusCode, 404)
+  })
+})
