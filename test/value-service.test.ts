@@ -88,6 +88,48 @@ t.test(`customer value through the service on ${backend}`, async (t) => {
     t.ok(ev.evaluation.mae.purchases.model >= 0 && ev.evaluation.rmse.purchases.baseline >= 0)
   })
 
+  t.test('predictions carry value and RFM; another horizon or rate is computed on the fly', async (t) => {
+    const list = (await app.inject({ url: '/segments' })).json()
+    t.ok(list)
+    const ids = ['12347', '12348', '12349', '12350']
+    let seen = 0
+    for (const id of ids) {
+      const res = await app.inject({ url: `/predict/customer/${id}` })
+      if (res.statusCode !== 200) continue
+      seen++
+      const p = res.json()
+      t.match(p.rfm, { r: Number, f: Number, m: Number, score: String, group: String })
+      if (p.value === null) continue
+      t.match(p.value, { expectedPurchases: { days: 365 }, clv: { days: 365, discountRate: 0.1 }, churnRisk: /^(low|medium|high)$/ })
+      t.ok(p.value.pAlive >= 0 && p.value.pAlive <= 1)
+      t.equal(p.value.recencyDays, p.value.ageDays - (p.value.ageDays - p.value.recencyDays))
+      const short = (await app.inject({ url: `/predict/customer/${id}?horizonDays=30&discountRate=0` })).json()
+      t.equal(short.value.expectedPurchases.days, 30)
+      t.ok(short.value.expectedPurchases.value <= p.value.expectedPurchases.value + 1e-12, 'fewer purchases expected in 30 days than in 365')
+      t.ok(Math.abs(short.value.clv.value - short.value.expectedPurchases.value * short.value.expectedOrderValue) < 1e-6 * Math.max(1, short.value.clv.value), 'undiscounted CLV = purchases × order value')
+      const again = (await app.inject({ url: `/predict/customer/${id}` })).json()
+      t.same(again.value, p.value, 'the default answer is unchanged by the other query')
+      const batch = (await app.inject({ method: 'POST', url: '/predict/customers?horizonDays=30&discountRate=0', payload: { customerIds: [id] } })).json()
+      t.same(batch.predictions[0].value, short.value, 'the batch takes the same query')
+    }
+    t.ok(seen > 0, 'some sample customers are known')
+    t.equal((await app.inject({ url: `/predict/customer/${ids[0]}?horizonDays=0` })).statusCode, 400)
+  })
+
+  t.test('raw transactions of a new customer get a value as of the version\'s asOf', async (t) => {
+    const model = (await app.inject({ url: '/models/active' })).json()
+    const asOf = model.asOf
+    const rows = [
+      { InvoiceNo: '900001', StockCode: '85123A', Description: 'WHITE HANGING HEART T-LIGHT HOLDER', Quantity: 6, InvoiceDate: `${asOf} 10:00`, UnitPrice: 2.55, CustomerID: '99999', Country: 'United Kingdom' },
+    ]
+    const res = await app.inject({ method: 'POST', url: '/predict/customer', payload: { transactions: rows } })
+    t.equal(res.statusCode, 200, res.body.slice(0, 300))
+    const p = res.json()
+    t.match(p.value, { purchases: 1, recencyDays: 0, ageDays: 0, pAlive: 1 })
+    t.ok(Math.abs(p.value.expectedOrderValue - (model.value.gammaGamma.p * model.value.gammaGamma.gamma) / (model.value.gammaGamma.q - 1)) < 1e-9, 'one purchase: the Gamma-Gamma population mean')
+    t.match(p.rfm, { r: 5, score: String })
+  })
+
   t.test('asOf without holdoutDays: the holdout runs to the end of the data', async (t) => {
     const asOfDay = lastDay - 60
     const job = await train(app, { asOf: iso(asOfDay), activate: 'never' })

@@ -960,6 +960,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
+                    /** @description Annual discount rate of clv (default 0.1) */
+                    discountRate?: number;
+                    /** @description Horizon of expectedPurchases and clv (default 365) */
+                    horizonDays?: number;
                     /** @description Model version (default: the active one) */
                     model?: number;
                 };
@@ -1048,6 +1052,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Annual discount rate of clv (default 0.1) */
+                    discountRate?: number;
+                    /** @description Horizon of expectedPurchases and clv (default 365) */
+                    horizonDays?: number;
                     /** @description Model version (default: the active one) */
                     model?: number;
                 };
@@ -1109,6 +1117,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
+                    /** @description Annual discount rate of clv (default 0.1) */
+                    discountRate?: number;
+                    /** @description Horizon of expectedPurchases and clv (default 365) */
+                    horizonDays?: number;
                     /** @description Model version (default: the active one) */
                     model?: number;
                 };
@@ -1161,11 +1173,44 @@ export interface paths {
                                     description: string;
                                     stockCode: string;
                                 }[];
+                                rfm?: {
+                                    f: number;
+                                    /** @description Champions, Loyal, Potential Loyalist, New, Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost */
+                                    group: string;
+                                    m: number;
+                                    r: number;
+                                    score: string;
+                                } | null;
                                 segment?: {
                                     description: string;
                                     id: number;
                                     name: string;
                                 };
+                                value?: {
+                                    /** @description Days from the first purchase day to asOf (T) */
+                                    ageDays: number;
+                                    /** @description From P(alive): high below 0.3, low from 0.7 */
+                                    churnRisk: "low" | "medium" | "high";
+                                    /** @description Expected value over the next `days` days, discounted at the annual rate (monthly steps, see docs/pipeline.md) */
+                                    clv: {
+                                        days: number;
+                                        discountRate: number;
+                                        value: number;
+                                    };
+                                    /** @description Expected value of one purchase day (Gamma-Gamma conditional mean), in the data's currency */
+                                    expectedOrderValue: number;
+                                    /** @description Expected purchase days in the next `days` days (BG/NBD) */
+                                    expectedPurchases: {
+                                        days: number;
+                                        value: number;
+                                    };
+                                    /** @description BG/NBD probability that the customer is still active at asOf */
+                                    pAlive: number;
+                                    /** @description Purchase days (distinct days with a non-cancellation line) up to asOf */
+                                    purchases: number;
+                                    /** @description Days from the last purchase day to asOf */
+                                    recencyDays: number;
+                                } | null;
                             }[];
                         };
                     };
@@ -1207,6 +1252,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Annual discount rate of clv (default 0.1) */
+                    discountRate?: number;
+                    /** @description Horizon of expectedPurchases and clv (default 365) */
+                    horizonDays?: number;
                     /** @description Model version (default: the active one) */
                     model?: number;
                 };
@@ -1264,6 +1313,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Annual discount rate of clv (default 0.1) */
+                    discountRate?: number;
+                    /** @description Horizon of expectedPurchases and clv (default 365) */
+                    horizonDays?: number;
                     /** @description Model version (default: the active one) */
                     model?: number;
                 };
@@ -1764,11 +1817,44 @@ export interface components {
                 description: string;
                 stockCode: string;
             }[];
+            rfm?: {
+                f: number;
+                /** @description Champions, Loyal, Potential Loyalist, New, Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost */
+                group: string;
+                m: number;
+                r: number;
+                score: string;
+            } | null;
             segment: {
                 description: string;
                 id: number;
                 name: string;
             };
+            value?: {
+                /** @description Days from the first purchase day to asOf (T) */
+                ageDays: number;
+                /** @description From P(alive): high below 0.3, low from 0.7 */
+                churnRisk: "low" | "medium" | "high";
+                /** @description Expected value over the next `days` days, discounted at the annual rate (monthly steps, see docs/pipeline.md) */
+                clv: {
+                    days: number;
+                    discountRate: number;
+                    value: number;
+                };
+                /** @description Expected value of one purchase day (Gamma-Gamma conditional mean), in the data's currency */
+                expectedOrderValue: number;
+                /** @description Expected purchase days in the next `days` days (BG/NBD) */
+                expectedPurchases: {
+                    days: number;
+                    value: number;
+                };
+                /** @description BG/NBD probability that the customer is still active at asOf */
+                pAlive: number;
+                /** @description Purchase days (distinct days with a non-cancellation line) up to asOf */
+                purchases: number;
+                /** @description Days from the last purchase day to asOf */
+                recencyDays: number;
+            } | null;
         };
         /** @description application/problem+json (RFC 9457) */
         Problem: {
