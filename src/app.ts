@@ -20,6 +20,7 @@ import jobRoutes from './routes/jobs.ts'
 import modelRoutes from './routes/models.ts'
 import predictRoutes from './routes/predict.ts'
 import segmentRoutes from './routes/segments.ts'
+import customerRoutes from './routes/customers.ts'
 
 export interface BuildOptions {
   /** pino options or false; defaults to JSON logs at config.logLevel. */
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(modelRoutes)
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
+  await app.register(customerRoutes)
   await app.register(driftRoutes)
   await app.register(dashboardPlugin)
   return app

@@ -130,6 +130,36 @@ t.test(`customer value through the service on ${backend}`, async (t) => {
     t.match(p.rfm, { r: 5, score: String })
   })
 
+  t.test('campaign lists and segment value aggregates', async (t) => {
+    const top = (await app.inject({ url: '/customers?sort=clv&limit=5' })).json()
+    t.equal(top.customers.length, 5)
+    for (let i = 1; i < 5; i++) t.ok(top.customers[i - 1].clv >= top.customers[i].clv, 'sorted by CLV, highest first')
+    const first = (await app.inject({ url: `/predict/customer/${top.customers[0].customerId}` })).json()
+    t.equal(first.value.clv.value, top.customers[0].clv, 'the list and the prediction agree')
+    const byAlive = (await app.inject({ url: '/customers?sort=pAlive&order=asc&limit=20' })).json().customers
+    for (let i = 1; i < byAlive.length; i++) t.ok(byAlive[i - 1].pAlive <= byAlive[i].pAlive, 'ascending P(alive)')
+    const risky = (await app.inject({ url: '/customers?churnRisk=high&limit=100000' })).json().customers
+    t.ok(risky.every((c: any) => c.churnRisk === 'high' && c.pAlive < 0.3))
+    const all = (await app.inject({ url: '/customers?limit=100000' })).json().customers
+    const segments = (await app.inject({ url: '/segments' })).json()
+    for (const s of segments) {
+      const members = all.filter((c: any) => c.segment === s.id)
+      t.equal(s.value.customers, members.length, `segment ${s.id}: valued members`)
+      const total = members.reduce((x: number, c: any) => x + c.clv, 0)
+      t.ok(Math.abs(s.value.totalClv - total) <= 1e-6 * Math.max(1, total), `segment ${s.id}: total CLV`)
+      const shares = Object.values(s.value.rfmGroups as Record<string, number>).reduce((x, y) => x + y, 0)
+      t.ok(Math.abs(shares - 1) < 1e-9, 'RFM group shares add to 1')
+      const seg = (await app.inject({ url: `/customers?segment=${s.id}&limit=100000` })).json().customers
+      t.equal(seg.length, members.length, 'segment filter')
+    }
+    const csv = await app.inject({ url: '/customers?limit=3&format=csv' })
+    t.match(csv.headers['content-type'], /text\/csv/)
+    const lines = csv.body.trim().split('\r\n')
+    t.equal(lines[0], 'customerId,segment,pAlive,expectedPurchases,expectedOrderValue,clv,churnRisk,rfmScore,rfmGroup')
+    t.equal(lines.length, 4)
+    t.equal((await app.inject({ url: '/customers?rfmGroup=Nobody' })).statusCode, 400)
+  })
+
   t.test('asOf without holdoutDays: the holdout runs to the end of the data', async (t) => {
     const asOfDay = lastDay - 60
     const job = await train(app, { asOf: iso(asOfDay), activate: 'never' })

@@ -6,6 +6,7 @@ import type { ServedModel } from '../registry/served.ts'
 import { ModelQuery } from '../schemas/predict.ts'
 import { problems } from '../schemas/problem.ts'
 import { csvRow } from '../serving/csv.ts'
+import { segmentValue } from '../serving/customer-value.ts'
 
 const tags = ['segments']
 
@@ -29,6 +30,7 @@ function segmentView(m: ServedModel, id: number) {
     share: s.share,
     profile: s.profile ?? {},
     topProducts: (s.topProducts ?? []).slice(0, 10),
+    value: segmentValue(m, id),
   }
 }
 
