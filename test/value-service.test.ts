@@ -128,6 +128,10 @@ t.test(`customer value through the service on ${backend}`, async (t) => {
     t.match(p.value, { purchases: 1, recencyDays: 0, ageDays: 0, pAlive: 1 })
     t.ok(Math.abs(p.value.expectedOrderValue - (model.value.gammaGamma.p * model.value.gammaGamma.gamma) / (model.value.gammaGamma.q - 1)) < 1e-9, 'one purchase: the Gamma-Gamma population mean')
     t.match(p.rfm, { r: 5, score: String })
+    const cancelled = [{ ...rows[0], InvoiceNo: 'C900002', Quantity: -6 }]
+    const c = (await app.inject({ method: 'POST', url: '/predict/customer', payload: { transactions: cancelled } })).json()
+    t.equal(c.value, null, 'cancellations only: no value')
+    t.equal(c.valueReason, 'no-purchase-days', 'and the reason')
   })
 
   t.test('campaign lists and segment value aggregates', async (t) => {

@@ -19,6 +19,7 @@ const BatchItem = Type.Object({
   features: Type.Optional(Type.Record(Type.String(), Type.Number())),
   recommendations: Type.Optional(Type.Array(Type.Object({ stockCode: Type.String(), description: Type.String() }))),
   value: Type.Optional(Type.Union([ValueSchema, Type.Null()])),
+  valueReason: Type.Optional(Type.Literal('no-purchase-days')),
   rfm: Type.Optional(Type.Union([RfmSchema, Type.Null()])),
   error: Type.Optional(Type.Object({ status: Type.Integer(), title: Type.String(), detail: Type.String() })),
 }, { description: 'A prediction, or for an item that failed, its customerId and error' })

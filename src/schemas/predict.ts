@@ -25,6 +25,7 @@ export const PredictionSchema = Type.Object(
     features: Type.Record(Type.String(), Type.Number()),
     recommendations: Type.Array(Type.Object({ stockCode: Type.String(), description: Type.String() })),
     value: Type.Optional(Type.Union([ValueSchema, Type.Null()])),
+    valueReason: Type.Optional(Type.Literal('no-purchase-days', { description: 'Why value is null: no purchase day up to asOf (cancellations only)' })),
     rfm: Type.Optional(Type.Union([RfmSchema, Type.Null()])),
   },
   { $id: 'Prediction' },

@@ -20,12 +20,17 @@ export interface Prediction {
   recommendations: { stockCode: string; description: string }[]
   /** Null for a version without a value model, a customer without a purchase day up to asOf, or a prediction by features. */
   value: ValueAnswer | null
+  /** Why `value` is null for a version with a value model: the customer has no purchase day up to asOf (cancellations only). */
+  valueReason?: 'no-purchase-days'
   rfm: RfmAnswer | null
 }
 
+const withReason = (v: Pick<Prediction, 'value' | 'rfm'>): Pick<Prediction, 'value' | 'rfm' | 'valueReason'> =>
+  v.value === null ? { ...v, valueReason: 'no-purchase-days' } : v
+
 export type PredictInput = { customerId: string } | { features: Record<string, unknown> } | { transactions: Record<string, unknown>[] }
 
-function answer(m: ServedModel, customerId: string | null, segment: number, distances: number[], features: Record<string, number>, bought: Iterable<string>, value: Pick<Prediction, 'value' | 'rfm'> = { value: null, rfm: null }): Prediction {
+function answer(m: ServedModel, customerId: string | null, segment: number, distances: number[], features: Record<string, number>, bought: Iterable<string>, value: Pick<Prediction, 'value' | 'rfm' | 'valueReason'> = { value: null, rfm: null }): Prediction {
   const s = m.bundle.segments[segment]!
   return {
     customerId,
@@ -67,7 +72,7 @@ function buildById(m: ServedModel, customerId: string, i: number): Prediction {
   const features: Record<string, number> = {}
   m.bundle.features.forEach((f, j) => { features[f] = m.features[i * d + j]! })
   const v = m.value
-  const value = v ? { value: valueOfRow(v, i, optionsFor(m)), rfm: rfmOfRow(v, i) } : undefined
+  const value = v ? withReason({ value: valueOfRow(v, i, optionsFor(m)), rfm: rfmOfRow(v, i) }) : undefined
   return answer(m, customerId, m.segment[i]!, Array.from(m.distances.subarray(i * k, (i + 1) * k)), features, m.products[i]!, value)
 }
 
@@ -124,7 +129,7 @@ export function predictByTransactions(m: ServedModel, rows: Record<string, unkno
   const features: Record<string, number> = {}
   table.features.forEach((f, j) => { features[f] = raw[j]! })
   const bought = lines.filter((l) => !l.invoiceNo.startsWith('C')).map((l) => l.stockCode)
-  const value = m.value ? valueOfTransactions(m.value.model, named, o) : undefined
+  const value = m.value ? withReason(valueOfTransactions(m.value.model, named, o)) : undefined
   return answer(m, given ?? null, scored.segment, scored.distances, features, bought, value)
 }
 

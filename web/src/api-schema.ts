@@ -1287,6 +1287,8 @@ export interface paths {
                                     /** @description Days from the last purchase day to asOf */
                                     recencyDays: number;
                                 } | null;
+                                /** @enum {string} */
+                                valueReason?: "no-purchase-days";
                             }[];
                         };
                     };
@@ -1931,6 +1933,11 @@ export interface components {
                 /** @description Days from the last purchase day to asOf */
                 recencyDays: number;
             } | null;
+            /**
+             * @description Why value is null: no purchase day up to asOf (cancellations only)
+             * @enum {string}
+             */
+            valueReason?: "no-purchase-days";
         };
         /** @description application/problem+json (RFC 9457) */
         Problem: {
