@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../db/migrate.ts'
 import { HttpProblem } from '../errors.ts'
@@ -6,7 +6,7 @@ import { problems } from '../schemas/problem.ts'
 
 const Status = Type.Object({ status: Type.Literal('ok'), checks: Type.Optional(Type.Record(Type.String(), Type.String())) })
 
-export default async function health(app: FastifyInstance) {
+const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
     status: 'ok' as const,
   }))
@@ -28,3 +28,5 @@ export default async function health(app: FastifyInstance) {
     },
   )
 }
+
+export default health

@@ -1,6 +1,7 @@
 // Segments for marketing tools: profiles, and member lists as JSON pages or a CSV export.
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { Type, type Static } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
 import { HttpProblem } from '../errors.ts'
 import type { ServedModel } from '../registry/served.ts'
 import { ModelQuery } from '../schemas/predict.ts'
@@ -8,7 +9,6 @@ import { problems } from '../schemas/problem.ts'
 import { csvRow } from '../serving/csv.ts'
 
 const tags = ['segments']
-
 
 const SegmentParams = Type.Object({ id: Type.Integer({ minimum: 0 }) })
 const MembersQuery = Type.Object({
@@ -57,8 +57,8 @@ function wantsCsv(format: string | undefined, accept: string | undefined): boole
   return format === 'csv' || (format === undefined && /\btext\/csv\b/.test(accept ?? ''))
 }
 
-export default async function segments(app: FastifyInstance) {
-  app.get<{ Querystring: Static<typeof ModelQuery> }>(
+const segments: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/segments',
     { schema: { tags, summary: 'Segments of the active model (or ?model=) with profiles and top products', querystring: ModelQuery, response: { 200: Type.Array(Type.Ref('Segment')), ...problems(404, 409) } } },
     async (request) => {
@@ -67,13 +67,13 @@ export default async function segments(app: FastifyInstance) {
     },
   )
 
-  app.get<{ Params: Static<typeof SegmentParams>; Querystring: Static<typeof ModelQuery> }>(
+  app.get(
     '/segments/:id',
     { schema: { tags, summary: 'One segment', params: SegmentParams, querystring: ModelQuery, response: { 200: Type.Ref('Segment'), ...problems(404, 409) } } },
     async (request) => segmentView(await app.models.get(request.query.model), request.params.id),
   )
 
-  app.get<{ Params: Static<typeof SegmentParams>; Querystring: Static<typeof MembersQuery> }>(
+  app.get(
     '/segments/:id/customers',
     {
       schema: {
@@ -112,6 +112,8 @@ export default async function segments(app: FastifyInstance) {
     },
   )
 }
+
+export default segments
 
 function sendCsv(reply: FastifyReply, m: ServedModel, seg: { id: number; name: string }, members: Int32Array, k: number, d: number) {
   let out = csvRow(['customerId', 'segmentId', 'segmentName', 'distance', 'outlier', ...m.bundle.features])
