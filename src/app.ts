@@ -17,6 +17,7 @@ import datasetRoutes from './routes/datasets.ts'
 import driftRoutes from './routes/drift.ts'
 import healthRoutes from './routes/health.ts'
 import jobRoutes from './routes/jobs.ts'
+import mapRoutes from './routes/map.ts'
 import modelRoutes from './routes/models.ts'
 import predictRoutes from './routes/predict.ts'
 import segmentRoutes from './routes/segments.ts'
@@ -70,6 +71,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
   await app.register(driftRoutes)
+  // After drift, where it was registered from the dashboard plugin: the OpenAPI document keeps its path order.
+  await app.register(mapRoutes)
   await app.register(dashboardPlugin)
   return app
 }

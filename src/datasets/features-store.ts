@@ -9,8 +9,11 @@ import { RECIPES } from '../pipeline/recipes/index.ts'
 import type { Baskets, FeatureTable } from '../pipeline/types.ts'
 import { countGuestRows, readTransactions } from './read.ts'
 
-/** Changes when a recipe changes: a stored build of other versions is rebuilt. */
-export const RECIPE_KEY = `seed:${RECIPES.seed.version},default:${RECIPES.default.version}`
+/**
+ * Changes when a recipe changes: a stored build of other versions is rebuilt. `seed:` is the
+ * original recipe's former name, kept in the key so builds stored before the rename stay current.
+ */
+export const RECIPE_KEY = `seed:${RECIPES.original.version},default:${RECIPES.default.version}`
 
 const b64 = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')
 
@@ -27,14 +30,17 @@ const tableFrom = (t: ReturnType<typeof tableJson>): FeatureTable => ({ ...t, va
 /** The build as JSON; typed arrays as base64, so every double comes back bit for bit. */
 export function serializeBuild(b: BuildResult): string {
   const baskets = { ...b.baskets, offsets: b64(b.baskets.offsets), items: b64(b.baskets.items) }
-  return JSON.stringify({ seed: tableJson(b.seed), default: tableJson(b.default), cleaning: b.cleaning, baskets })
+  return JSON.stringify({ original: tableJson(b.original), default: tableJson(b.default), cleaning: b.cleaning, baskets })
 }
 
+type StoredTable = ReturnType<typeof tableJson>
+
+/** A stored build; one stored before the rename names the original recipe's table `seed`. */
 export function parseBuild(text: string): BuildResult {
-  const raw = JSON.parse(text) as { seed: ReturnType<typeof tableJson>; default: ReturnType<typeof tableJson>; cleaning: BuildResult['cleaning']; baskets: Omit<Baskets, 'offsets' | 'items'> & { offsets: string; items: string } }
+  const raw = JSON.parse(text) as ({ original: StoredTable } | { seed: StoredTable }) & { default: StoredTable; cleaning: BuildResult['cleaning']; baskets: Omit<Baskets, 'offsets' | 'items'> & { offsets: string; items: string } }
   const toI32 = (n: number) => new Int32Array(n)
   return {
-    seed: tableFrom(raw.seed),
+    original: tableFrom('original' in raw ? raw.original : raw.seed),
     default: tableFrom(raw.default),
     cleaning: raw.cleaning,
     baskets: { ...raw.baskets, offsets: fromB64(raw.baskets.offsets, toI32), items: fromB64(raw.baskets.items, toI32) },

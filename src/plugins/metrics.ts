@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { jobsByStatus, lastTrainingSeconds } from '../jobs/job-stats.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,8 +37,7 @@ export default fp(async function metrics(app: FastifyInstance) {
     registers: [registry],
     async collect() {
       this.reset()
-      const rows = await app.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM jobs GROUP BY status')
-      for (const s of ['queued', 'running', 'succeeded', 'failed', 'cancelled']) this.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0)
+      for (const [status, n] of Object.entries(await jobsByStatus(app.db))) this.set({ status }, n)
     },
   })
   new Gauge({
@@ -45,9 +45,7 @@ export default fp(async function metrics(app: FastifyInstance) {
     help: 'Duration of the latest successful training job, whichever process ran it',
     registers: [registry],
     async collect() {
-      const rows = await app.db.query<{ s: number | null }>(
-        `SELECT extract(epoch FROM finished_at - started_at)::float8 AS s FROM jobs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1`)
-      this.set(rows[0]?.s ?? 0)
+      this.set(await lastTrainingSeconds(app.db))
     },
   })
   new Gauge({

@@ -5,7 +5,6 @@
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
-import { recipeId, type RecipeInput } from '../pipeline/recipe-id.ts'
 import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/features.ts'
 import { train, type TrainResult } from '../pipeline/train.ts'
 import type { FeatureTable, Transaction } from '../pipeline/types.ts'
@@ -79,19 +78,4 @@ export async function trainOnFeatures(build: BuildResult, params: ModelParams, h
   const previous = hooks.previous?.recipe === recipe ? hooks.previous : undefined
   const result = train({ table, yardstick: recipeTable(build, 'original'), annotate: annotateSegments(build.baskets) }, { recipe, k, kRange, seed, previous })
   return { build, table, result }
-}
-
-/**
- * The job's call before runTraining (src/jobs/train-job.ts): kept so that file compiles
- * unchanged; after the merge the job calls `runTraining(db, params, { previous, stage })`.
- */
-export async function trainFromDatasets(
-  db: Database,
-  datasetIds: readonly string[],
-  params: Omit<ModelParams, 'recipe'> & { recipe: RecipeInput },
-  previous: ModelBundle | undefined,
-  stage?: StageFn,
-): Promise<Training> {
-  const { recipe, k, kRange, seed } = params
-  return runTraining(db, { recipe: recipeId(recipe), k, kRange, seed, datasetIds }, { previous, stage })
 }

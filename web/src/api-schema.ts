@@ -1479,8 +1479,11 @@ export interface paths {
                         k?: number | "auto";
                         /** @description [min, max] for k = "auto" */
                         kRange?: number[];
-                        /** @default default */
-                        recipe?: "default" | "seed";
+                        /**
+                         * @description default (ours) or original (the original project's 15 features); seed is accepted as an alias of original, its former name
+                         * @default default
+                         */
+                        recipe?: "default" | "original" | "seed";
                         seed?: number;
                     };
                 };
