@@ -14,6 +14,7 @@ import protectionPlugin from './plugins/protection.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import workerPlugin from './plugins/worker.ts'
 import datasetRoutes from './routes/datasets.ts'
+import historyRoutes from './routes/history.ts'
 import driftRoutes from './routes/drift.ts'
 import healthRoutes from './routes/health.ts'
 import jobRoutes from './routes/jobs.ts'
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(driftRoutes)
   // After drift, where it was registered from the dashboard plugin: the OpenAPI document keeps its path order.
   await app.register(mapRoutes)
+  await app.register(historyRoutes)
   await app.register(dashboardPlugin)
   return app
 }
