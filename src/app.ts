@@ -15,6 +15,7 @@ import swaggerPlugin from './plugins/swagger.ts'
 import workerPlugin from './plugins/worker.ts'
 import datasetRoutes from './routes/datasets.ts'
 import historyRoutes from './routes/history.ts'
+import webhookRoutes from './routes/webhooks.ts'
 import driftRoutes from './routes/drift.ts'
 import healthRoutes from './routes/health.ts'
 import jobRoutes from './routes/jobs.ts'
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // After drift, where it was registered from the dashboard plugin: the OpenAPI document keeps its path order.
   await app.register(mapRoutes)
   await app.register(historyRoutes)
+  await app.register(webhookRoutes, { config })
   await app.register(dashboardPlugin)
   return app
 }
