@@ -189,7 +189,7 @@ t.test('dashboard', async (t) => {
     const [ci, cj, cn] = cells.reduce((a: number[], b: number[]) => (b[2]! > a[2]! ? b : a))
     await page.locator(`#transitions td.cell[data-from="${ci}"][data-to="${cj}"] button`).click()
     await page.locator(`#movers table[data-total="${cn}"]`).waitFor()
-    t.equal(await page.locator('#movers tbody tr').count(), Math.min(100, cn), 'the cell\'s movers listed')
+    t.equal(await page.locator('#movers tbody tr').count(), Math.min(20, cn), 'the cell\'s movers listed')
 
     // Roll back with the admin key from the key field.
     await page.getByLabel('Reason for the change').fill('dashboard test rollback')

@@ -56,7 +56,7 @@ async function loadMovers(m: Transitions, from: number, to: number): Promise<voi
   const query = `fromSegment=${from}&toSegment=${to}&from=${m.from.version}`
   const path = `/models/${m.to.version}/movers?${query}`
   try {
-    const page = await get<Movers>(`${path}&limit=100`)
+    const page = await get<Movers>(`${path}&limit=20`)
     const download = h('button', { type: 'button', onclick: () => void downloadCsv(`${path}&format=csv&limit=10000`, `movers-v${m.from.version}-s${from}-v${m.to.version}-s${to}.csv`) }, 'Download CSV')
     fill(el,
       h('h3', {}, `Segment ${from} → ${to}: ${int.format(page.total)} customers`),
