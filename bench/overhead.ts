@@ -4,7 +4,7 @@
 //   bare GET /          (the yardstick)
 //   GET /health/live    (goal ≥ 0.6x the bare req/s)
 //   GET /predict/customer/{id} with a read key  (goal ≥ 0.5x, p99 ≤ 2x the bare p99)
-//   npm run bench -- overhead [--quick] [--rounds N] [--connections N] [--profile]
+//   npm run bench -- overhead [--quick] [--rounds N] [--seconds N] [--connections N] [--profile]
 //                             [--per-request-paths] [--baseline-root DIR]
 // The predict load cycles through every known customer's request, each built once (autocannon's
 // `requests` list), as the bare route's single request is. --per-request-paths adds the earlier
@@ -95,8 +95,8 @@ interface Target { name: string; url: string; load: Load; headers?: Record<strin
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick')
-  const seconds = quick ? 3 : 8
   const opt = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : fallback }
+  const seconds = Number(opt('--seconds', quick ? '3' : '8'))
   const rounds = Number(opt('--rounds', quick ? '1' : '3'))
   const connections = Number(opt('--connections', '50'))
   const profile = args.includes('--profile')
