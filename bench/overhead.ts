@@ -5,18 +5,20 @@
 //   GET /health/live    (goal ≥ 0.6x the bare req/s)
 //   GET /predict/customer/{id} with a read key  (goal ≥ 0.5x, p99 ≤ 2x the bare p99)
 //   npm run bench -- overhead [--quick] [--rounds N] [--seconds N] [--connections N] [--profile]
-//                             [--per-request-paths] [--baseline-root DIR]
+//                             [--per-request-paths] [--baseline-root DIR] [--same-response]
 // The predict load cycles through every known customer's request, each built once (autocannon's
 // `requests` list), as the bare route's single request is. --per-request-paths adds the earlier
 // method as its own row: a random path set by `setupRequest`, which makes autocannon rebuild the
 // request each time (~15 µs of the load generator's CPU per request, on the same 2 cores).
+// --same-response adds a bare Fastify (own process, no hooks) sending our exact predict response
+// (security headers and body): what those bytes cost by themselves.
 // --baseline-root runs a second server from another checkout (e.g. `git worktree add /tmp/b main`
 // plus its node_modules) on the same database, so before and after are measured in one run.
 // --profile runs the server under --cpu-prof during one predict load and prints self time by
 // module, which is how the hooks were chosen (docs/benchmarks.md, "Request overhead").
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
@@ -111,13 +113,24 @@ export async function run(args: string[]): Promise<void> {
   const servers = [startServer(ROOT, port, scratch.url, {}, profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])]
   const base = `http://127.0.0.1:${port}`
   const oldBase = baselineRoot ? `http://127.0.0.1:${await freePort()}` : ''
+  let copyUrl = ''
   try {
     await Promise.all([waitUp(`http://127.0.0.1:${barePort}/`, bare), waitUp(`${base}/health/live`, servers[0]!)])
     const paths = shuffled(await trainSample(base))
+    if (args.includes('--same-response')) {
+      const sample = await fetch(`${base}${paths[0]}`, { headers: { authorization: `Bearer ${READ}` } })
+      const keep = [...sample.headers].filter(([k]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(k))
+      const file = path.join(profDir, 'response.json')
+      writeFileSync(file, JSON.stringify({ headers: Object.fromEntries(keep), body: await sample.text() }))
+      const copyPort = await freePort()
+      servers.push(spawn(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-fastify.ts'), String(copyPort), file], { stdio: ['ignore', 'ignore', 'inherit'] }))
+      await waitUp(`http://127.0.0.1:${copyPort}/`, servers.at(-1)!)
+      copyUrl = `http://127.0.0.1:${copyPort}`
+    }
     if (baselineRoot) {
       // The other checkout serves the same database (and so the same model); it runs no worker.
       servers.push(startServer(path.resolve(baselineRoot), Number(new URL(oldBase).port), scratch.url, { WORKER: 'off' }, []))
-      await waitUp(`${oldBase}/health/ready`, servers[1]!)
+      await waitUp(`${oldBase}/health/ready`, servers.at(-1)!)
     }
     const read = { authorization: `Bearer ${READ}` }
     const targets: Target[] = [
@@ -125,6 +138,7 @@ export async function run(args: string[]): Promise<void> {
       { name: 'GET /health/live', url: `${base}/health/live`, load: { kind: 'fixed' } },
       { name: 'GET /predict/customer/{id}, read key', url: base, load: { kind: 'list', paths }, headers: read },
     ]
+    if (copyUrl) targets.push({ name: 'bare Fastify sending our predict response', url: copyUrl, load: { kind: 'list', paths }, headers: read })
     if (args.includes('--per-request-paths')) targets.push({ name: 'predict, path set per request (setupRequest)', url: base, load: { kind: 'per-request', paths }, headers: read })
     if (baselineRoot) {
       targets.push({ name: `baseline ${path.basename(baselineRoot)}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' } })
