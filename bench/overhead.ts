@@ -12,8 +12,9 @@
 // request each time (~15 µs of the load generator's CPU per request, on the same 2 cores).
 // --same-response adds a bare Fastify (own process, no hooks) sending our exact predict response
 // (security headers and body): what those bytes cost by themselves.
-// --baseline-root runs a second server from another checkout (e.g. `git worktree add /tmp/b main`
-// plus its node_modules) on the same database, so before and after are measured in one run.
+// --baseline-root runs a second server from another checkout (e.g. `git archive main` unpacked,
+// with node_modules, src/generated and web/dist copied or linked in) on the same database, so
+// before and after are measured in one run.
 // --profile runs the server under --cpu-prof during one predict load and prints self time by
 // module, which is how the hooks were chosen (docs/benchmarks.md, "Request overhead").
 import { spawn, type ChildProcess } from 'node:child_process'
