@@ -22,8 +22,6 @@ const BatchItem = Type.Object({
 }, { description: 'A prediction, or for an item that failed, its customerId and error' })
 
 const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  /** Encoded answers by model (dropped with the model) and customer id. */
-  const encoded = new WeakMap<ServedModel, Map<string, Buffer>>()
   /** Samples a prediction into the prediction log (drift over recent traffic) and counts it. */
   const logged = (m: ServedModel, p: Prediction, count = true): Prediction => {
     app.predictionLog.record(m.version, p.segment.id, () => m.bundle.features.map((f) => p.features[f] ?? NaN))
@@ -42,17 +40,13 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PredictionRef, ...problems(404, 409) },
       },
     },
-    // The hot path: the answer is serialized and UTF-8 encoded once per customer and model
-    // version (a Buffer is written as it is; a string was encoded twice per request, once to
-    // count its bytes and once to write it).
+    // The hot path: the answer is serialized once per customer and model version and sent as
+    // that string, which Node writes in one call with the headers (a Buffer went out as a
+    // second chunk through writev, measured slower; docs/benchmarks.md, "Request overhead").
     async (request, reply) => {
       const m = await app.models.get(request.query.model)
-      const id = request.params.customerId
-      let cache = encoded.get(m)
-      if (!cache) encoded.set(m, (cache = new Map()))
-      let body = cache.get(id)
-      if (!body) cache.set(id, (body = Buffer.from(predictByIdJson(m, id))))
-      logged(m, predictById(m, id))
+      const body = predictByIdJson(m, request.params.customerId)
+      logged(m, predictById(m, request.params.customerId))
       return reply.type('application/json; charset=utf-8').send(body)
     },
   )
