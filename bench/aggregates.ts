@@ -102,7 +102,7 @@ const modes: Record<string, (args: string[]) => Promise<object>> = {
     const mergeMs = best(3, () => {
       const part = mergePart(aggs, { fetchRows })
       rebuilt = part.rebuilt.length
-      customers = finishMerge([part]).seed.customerIds.length
+      customers = finishMerge([part]).original.customerIds.length
     })
     return { datasets: stored.length, customers, rebuilt, decodeMs, mergeMs, peakRssMiB: peak() }
   },

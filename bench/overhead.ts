@@ -1,15 +1,25 @@
 // Per-request overhead, auth on: a bare Fastify hello-world in its own process beside our server
 // (production settings: keys, helmet, metrics, overload guard, info-level logging), the same
-// autocannon load generator and connections for all three routes, in alternating rounds:
+// autocannon load generator and connections for all routes, in alternating rounds:
 //   bare GET /          (the yardstick)
 //   GET /health/live    (goal ≥ 0.6x the bare req/s)
 //   GET /predict/customer/{id} with a read key  (goal ≥ 0.5x, p99 ≤ 2x the bare p99)
-//   npm run bench -- overhead [--quick] [--rounds N] [--connections N] [--profile]
+//   npm run bench -- overhead [--quick] [--rounds N] [--seconds N] [--connections N] [--profile]
+//                             [--per-request-paths] [--baseline-root DIR] [--same-response]
+// The predict load cycles through every known customer's request, each built once (autocannon's
+// `requests` list), as the bare route's single request is. --per-request-paths adds the earlier
+// method as its own row: a random path set by `setupRequest`, which makes autocannon rebuild the
+// request each time (~15 µs of the load generator's CPU per request, on the same 2 cores).
+// --same-response adds a bare Fastify (own process, no hooks) sending our exact predict response
+// (security headers and body): what those bytes cost by themselves.
+// --baseline-root runs a second server from another checkout (e.g. `git archive main` unpacked,
+// with node_modules, src/generated and web/dist copied or linked in) on the same database, so
+// before and after are measured in one run.
 // --profile runs the server under --cpu-prof during one predict load and prints self time by
 // module, which is how the hooks were chosen (docs/benchmarks.md, "Request overhead").
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
@@ -20,15 +30,20 @@ const READ = 'overhead-bench-read-key-0123456789abcdef'
 const SAMPLE = path.join(ROOT, 'test', 'fixtures', 'online_retail_sample_445.csv.gz')
 
 interface Run { rps: number; p50: number; p99: number; bad: number }
+/** What autocannon sends: one prebuilt request, a list of prebuilt ones, or a path set per request. */
+type Load = { kind: 'fixed' } | { kind: 'list'; paths: string[] } | { kind: 'per-request'; paths: string[] }
 
-async function cannon(url: string, connections: number, seconds: number, paths: string[] | null, headers: Record<string, string> = {}): Promise<Run> {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    headers,
-    requests: paths ? [{ setupRequest: (req: any) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) }] : undefined,
-  })
+function requestsFor(load: Load) {
+  if (load.kind === 'list') return load.paths.map((p) => ({ path: p }))
+  if (load.kind === 'per-request') {
+    const paths = load.paths
+    return [{ setupRequest: (req: any) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) }]
+  }
+  return undefined
+}
+
+async function cannon(url: string, connections: number, seconds: number, load: Load, headers: Record<string, string> = {}): Promise<Run> {
+  const result = await autocannon({ url, connections, duration: seconds, headers, requests: requestsFor(load) })
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.errors + result.timeouts + result.non2xx }
 }
 
@@ -43,90 +58,132 @@ async function waitUp(url: string, child: ChildProcess): Promise<void> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const shuffled = <T>(xs: T[]) => xs.map((x) => [Math.random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x)
+const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ')
+
+function startServer(root: string, port: number, databaseUrl: string, extra: Record<string, string>, nodeArgs: string[]): ChildProcess {
+  const server = spawn(process.execPath, [...nodeArgs, 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, API_KEYS: `admin:${ADMIN},read:${READ}`, LOG_LEVEL: 'info', ...extra },
+    // Logs go where a production deployment sends them: a pipe that is read (here, discarded).
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  server.stdout!.resume()
+  return server
+}
+
+/** Uploads the sample, trains version 1 and returns every known customer's predict path. */
+async function trainSample(base: string): Promise<string[]> {
+  const admin = { authorization: `Bearer ${ADMIN}` }
+  const up = await fetch(`${base}/datasets?name=sample`, { method: 'POST', headers: { ...admin, 'content-type': 'application/gzip' }, body: readFileSync(SAMPLE) })
+  if (up.status !== 201) throw new Error(`upload: ${up.status} ${await up.text()}`)
+  const job: any = await (await fetch(`${base}/train`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ k: 4, seed: 1 }) })).json()
+  const deadline = Date.now() + 300_000
+  for (;;) {
+    const j: any = await (await fetch(`${base}/jobs/${job.id}`, { headers: admin })).json()
+    if (j.status === 'succeeded') break
+    if (!['queued', 'running'].includes(j.status) || Date.now() > deadline) throw new Error(`training: ${j.status} ${j.error ?? ''}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const segments = (await (await fetch(`${base}/segments`, { headers: admin })).json()) as any[]
+  const ids: string[] = []
+  for (const s of segments) {
+    const page: any = await (await fetch(`${base}/segments/${s.id}/customers?limit=10000`, { headers: admin })).json()
+    ids.push(...page.items.map((i: any) => i.customerId))
+  }
+  return ids.map((id) => `/predict/customer/${id}`)
+}
+
+interface Target { name: string; url: string; load: Load; headers?: Record<string, string> }
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick')
-  const seconds = quick ? 3 : 8
-  const opt = (name: string, fallback: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : fallback }
-  const rounds = opt('--rounds', quick ? 1 : 3)
-  const connections = opt('--connections', 50)
+  const opt = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : fallback }
+  const seconds = Number(opt('--seconds', quick ? '3' : '8'))
+  const rounds = Number(opt('--rounds', quick ? '1' : '3'))
+  const connections = Number(opt('--connections', '50'))
   const profile = args.includes('--profile')
+  const baselineRoot = opt('--baseline-root', '')
+  console.log(`load average at start: ${loadAvg()}`)
 
   const barePort = await freePort()
   const bare = spawn(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-fastify.ts'), String(barePort)], { stdio: ['ignore', 'ignore', 'inherit'] })
   const scratch = await scratchDatabase()
   const port = await freePort()
   const profDir = mkdtempSync(path.join(os.tmpdir(), 'rs-overhead-prof-'))
-  const server = spawn(process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), 'src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), DATABASE_URL: scratch.url, API_KEYS: `admin:${ADMIN},read:${READ}`, LOG_LEVEL: 'info' },
-    // Logs go where a production deployment sends them: a pipe that is read (here, discarded).
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  server.stdout!.resume()
+  const servers = [startServer(ROOT, port, scratch.url, {}, profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])]
   const base = `http://127.0.0.1:${port}`
+  const oldBase = baselineRoot ? `http://127.0.0.1:${await freePort()}` : ''
+  let copyUrl = ''
   try {
-    await Promise.all([waitUp(`http://127.0.0.1:${barePort}/`, bare), waitUp(`${base}/health/live`, server)])
-    const admin = { authorization: `Bearer ${ADMIN}` }
-    const up = await fetch(`${base}/datasets?name=sample`, { method: 'POST', headers: { ...admin, 'content-type': 'application/gzip' }, body: readFileSync(SAMPLE) })
-    if (up.status !== 201) throw new Error(`upload: ${up.status} ${await up.text()}`)
-    const job: any = await (await fetch(`${base}/train`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ k: 4, seed: 1 }) })).json()
-    const deadline = Date.now() + 300_000
-    for (;;) {
-      const j: any = await (await fetch(`${base}/jobs/${job.id}`, { headers: admin })).json()
-      if (j.status === 'succeeded') break
-      if (!['queued', 'running'].includes(j.status) || Date.now() > deadline) throw new Error(`training: ${j.status} ${j.error ?? ''}`)
-      await new Promise((r) => setTimeout(r, 200))
+    await Promise.all([waitUp(`http://127.0.0.1:${barePort}/`, bare), waitUp(`${base}/health/live`, servers[0]!)])
+    const paths = shuffled(await trainSample(base))
+    if (args.includes('--same-response')) {
+      const sample = await fetch(`${base}${paths[0]}`, { headers: { authorization: `Bearer ${READ}` } })
+      const keep = [...sample.headers].filter(([k]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(k))
+      const file = path.join(profDir, 'response.json')
+      writeFileSync(file, JSON.stringify({ headers: Object.fromEntries(keep), body: await sample.text() }))
+      const copyPort = await freePort()
+      servers.push(spawn(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-fastify.ts'), String(copyPort), file], { stdio: ['ignore', 'ignore', 'inherit'] }))
+      await waitUp(`http://127.0.0.1:${copyPort}/`, servers.at(-1)!)
+      copyUrl = `http://127.0.0.1:${copyPort}`
     }
-    const segments = (await (await fetch(`${base}/segments`, { headers: admin })).json()) as any[]
-    const ids: string[] = []
-    for (const s of segments) {
-      const page: any = await (await fetch(`${base}/segments/${s.id}/customers?limit=10000`, { headers: admin })).json()
-      ids.push(...page.items.map((i: any) => i.customerId))
+    if (baselineRoot) {
+      // The other checkout serves the same database (and so the same model); it runs no worker.
+      servers.push(startServer(path.resolve(baselineRoot), Number(new URL(oldBase).port), scratch.url, { WORKER: 'off' }, []))
+      await waitUp(`${oldBase}/health/ready`, servers.at(-1)!)
     }
-    const paths = ids.map((id) => `/predict/customer/${id}`)
     const read = { authorization: `Bearer ${READ}` }
-    // Warm-up: both servers' code optimized before anything is counted.
-    await cannon(`http://127.0.0.1:${barePort}/`, connections, 2, null)
-    await cannon(`${base}/health/live`, connections, 2, null)
-    await cannon(base, connections, 2, paths, read)
-
+    const targets: Target[] = [
+      { name: 'bare Fastify GET / (own process)', url: `http://127.0.0.1:${barePort}/`, load: { kind: 'fixed' } },
+      { name: 'GET /health/live', url: `${base}/health/live`, load: { kind: 'fixed' } },
+      { name: 'GET /predict/customer/{id}, read key', url: base, load: { kind: 'list', paths }, headers: read },
+    ]
+    if (copyUrl) targets.push({ name: 'bare Fastify sending our predict response', url: copyUrl, load: { kind: 'list', paths }, headers: read })
+    if (args.includes('--per-request-paths')) targets.push({ name: 'predict, path set per request (setupRequest)', url: base, load: { kind: 'per-request', paths }, headers: read })
+    if (baselineRoot) {
+      targets.push({ name: `baseline ${path.basename(baselineRoot)}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' } })
+      targets.push({ name: `baseline ${path.basename(baselineRoot)}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read })
+    }
+    // Warm-up: every server's code optimized before anything is counted.
+    for (const t of targets) await cannon(t.url, connections, 2, t.load, t.headers)
     if (profile) {
-      await cannon(base, connections, seconds, paths, read)
+      await cannon(base, connections, seconds, { kind: 'list', paths }, read)
       return
     }
-    const runs: Record<'bare' | 'live' | 'predict', Run[]> = { bare: [], live: [], predict: [] }
+    const runs = targets.map(() => [] as Run[])
     for (let r = 0; r < rounds; r++) {
-      runs.bare.push(await cannon(`http://127.0.0.1:${barePort}/`, connections, seconds, null))
-      runs.live.push(await cannon(`${base}/health/live`, connections, seconds, null))
-      runs.predict.push(await cannon(base, connections, seconds, paths, read))
+      for (const [i, t] of targets.entries()) runs[i]!.push(await cannon(t.url, connections, seconds, t.load, t.headers))
     }
-    const m = (k: keyof typeof runs, f: keyof Run) => median(runs[k].map((x) => x[f]))
-    const bareRps = m('bare', 'rps')
-    const bareP99 = Math.max(m('bare', 'p99'), 1)
-    const row = (name: string, k: keyof typeof runs) => ({
-      route: name,
-      'req/s (median)': fmt(m(k, 'rps'), 0),
-      'req/s per round': runs[k].map((x) => fmt(x.rps, 0)).join(' / '),
-      'p50 ms': m(k, 'p50'),
-      'p99 ms': m(k, 'p99'),
-      'x bare req/s': fmt(m(k, 'rps') / bareRps),
-      'x bare p99': fmt(m(k, 'p99') / bareP99),
-      'non-2xx/errors': runs[k].reduce((a, x) => a + x.bad, 0),
-    })
-    table([row('bare Fastify GET / (own process)', 'bare'), row('GET /health/live', 'live'), row('GET /predict/customer/{id}, read key', 'predict')])
-    const liveX = m('live', 'rps') / bareRps
-    const predictX = m('predict', 'rps') / bareRps
-    const p99X = m('predict', 'p99') / bareP99
-    console.log(`\n${connections} connections, ${seconds} s per run, ${rounds} rounds; customers ${ids.length}. Goals: live ≥ 0.6x (${fmt(liveX)}), predict ≥ 0.5x (${fmt(predictX)}), predict p99 ≤ 2x (${fmt(p99X)})`)
+    report(targets, runs, { connections, seconds, rounds, customers: paths.length })
   } finally {
     bare.kill('SIGTERM')
-    server.kill('SIGTERM')
-    await Promise.all([once(bare, 'exit'), server.exitCode === null ? once(server, 'exit') : null])
+    for (const s of servers) s.kill('SIGTERM')
+    await Promise.all([once(bare, 'exit'), ...servers.map((s) => (s.exitCode === null ? once(s, 'exit') : null))])
     await scratch.drop()
     if (profile) printProfile(profDir)
     rmSync(profDir, { recursive: true, force: true })
   }
+}
+
+function report(targets: Target[], runs: Run[][], o: { connections: number; seconds: number; rounds: number; customers: number }): void {
+  const m = (i: number, f: keyof Run) => median(runs[i]!.map((x) => x[f]))
+  const bareRps = m(0, 'rps')
+  const bareP99 = Math.max(m(0, 'p99'), 1)
+  table(targets.map((t, i) => ({
+    route: t.name,
+    'req/s (median)': fmt(m(i, 'rps'), 0),
+    'req/s per round': runs[i]!.map((x) => fmt(x.rps, 0)).join(' / '),
+    'p50 ms': m(i, 'p50'),
+    'p99 ms': m(i, 'p99'),
+    'x bare req/s': fmt(m(i, 'rps') / bareRps),
+    'x bare p99': fmt(m(i, 'p99') / bareP99),
+    'non-2xx/errors': runs[i]!.reduce((a, x) => a + x.bad, 0),
+  })))
+  const liveX = m(1, 'rps') / bareRps
+  const predictX = m(2, 'rps') / bareRps
+  const p99X = m(2, 'p99') / bareP99
+  console.log(`\n${o.connections} connections, ${o.seconds} s per run, ${o.rounds} rounds; customers ${o.customers}; load average at end: ${loadAvg()}. Goals: live ≥ 0.6x (${fmt(liveX)}), predict ≥ 0.5x (${fmt(predictX)}), predict p99 ≤ 2x (${fmt(p99X)})`)
 }
 
 /** Self time by module (node_modules package or our file) from the server's CPU profile. */

@@ -14,9 +14,12 @@ import protectionPlugin from './plugins/protection.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import workerPlugin from './plugins/worker.ts'
 import datasetRoutes from './routes/datasets.ts'
+import historyRoutes from './routes/history.ts'
+import webhookRoutes from './routes/webhooks.ts'
 import driftRoutes from './routes/drift.ts'
 import healthRoutes from './routes/health.ts'
 import jobRoutes from './routes/jobs.ts'
+import mapRoutes from './routes/map.ts'
 import modelRoutes from './routes/models.ts'
 import predictRoutes from './routes/predict.ts'
 import segmentRoutes from './routes/segments.ts'
@@ -72,6 +75,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(segmentRoutes)
   await app.register(customerRoutes)
   await app.register(driftRoutes)
+  // After drift, where it was registered from the dashboard plugin: the OpenAPI document keeps its path order.
+  await app.register(mapRoutes)
+  await app.register(historyRoutes)
+  await app.register(webhookRoutes, { config })
   await app.register(dashboardPlugin)
   return app
 }

@@ -37,6 +37,13 @@ export interface Config {
   predictionLogSample: number
   /** The prediction log keeps at most this many rows (the oldest go first). */
   predictionLogMaxRows: number
+  /** WEBHOOK_ALLOW_PRIVATE=1: webhook targets may be private, loopback or link-local (tests, internal receivers). */
+  webhookAllowPrivate: boolean
+  /** One delivery attempt (connect, send, answer) must finish within this. */
+  webhookTimeoutMs: number
+  /** Attempts per delivery, the first included; retries back off exponentially from webhookRetryDelaySeconds. */
+  webhookMaxAttempts: number
+  webhookRetryDelaySeconds: number
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +84,13 @@ function percent(value: number): number {
   return value
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = (env[name] ?? '').trim().toLowerCase()
+  if (value === '' || value === '0' || value === 'false') return false
+  if (value === '1' || value === 'true') return true
+  throw new ConfigError(`${name} must be 1 or 0, got "${env[name]}"`)
+}
+
 function authMode(raw: string | undefined): Config['auth'] {
   const value = (raw ?? '').trim().toLowerCase()
   if (value === '') return 'auto'
@@ -111,6 +125,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxHeapUsedPercent: percent(int(env, 'MAX_HEAP_USED_PERCENT', 90)),
     predictionLogSample: fraction(env, 'PREDICTION_LOG_SAMPLE', 0.1),
     predictionLogMaxRows: int(env, 'PREDICTION_LOG_MAX_ROWS', 100_000, 1),
+    webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100),
+    webhookMaxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 6, 1),
+    webhookRetryDelaySeconds: int(env, 'WEBHOOK_RETRY_DELAY_SECONDS', 10, 1),
   }
 }
 

@@ -127,7 +127,7 @@ t.test('hand-made edge cases', async (t) => {
     t.same(differences(got, oracle(c.datasets, c.window)), [], c.name)
   }
   const got = mergeAggregates([buildAggregate(split[0]!)], { from: BASE_DAY + 3, fetchRows: rowsByCustomer(split) })
-  t.same(Array.from(got.seed.values.subarray(3, 4)), [2], 'the later row is kept (Total_Spend 2)')
+  t.same(Array.from(got.original.values.subarray(3, 4)), [2], 'the later row is kept (Total_Spend 2)')
   const inv = mergeAggregates([buildAggregate(cases[3]!.datasets[0]!), buildAggregate(cases[3]!.datasets[1]!)], { fetchRows: rowsByCustomer(cases[3]!.datasets) })
-  t.same([inv.seed.values[1], inv.default.values[9], inv.seed.values[8]], [1, 15, 9], 'one transaction at the hour of its first row in dataset order; row hours tie to the smaller')
+  t.same([inv.original.values[1], inv.default.values[9], inv.original.values[8]], [1, 15, 9], 'one transaction at the hour of its first row in dataset order; row hours tie to the smaller')
 })

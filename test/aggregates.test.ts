@@ -41,9 +41,9 @@ t.test('one dataset: aggregates from rows in file order == buildFeatures on rows
   t.equal(agg.customers.length, 4_372, 'every customer with an id has a partial')
   const got = mergeAggregates([agg])
   t.same(differences(got, whole), [], 'both recipes every feature to 1e-9, same customers, cleaning counts and baskets')
-  t.equal(got.seed.customerIds.length, 4_362)
+  t.equal(got.original.customerIds.length, 4_362)
   t.equal(got.cleaning.rowsOut, 399_567)
-  t.equal(got.seed.referenceDate, Date.UTC(2011, 11, 9))
+  t.equal(got.original.referenceDate, Date.UTC(2011, 11, 9))
 
   // Stored and read back: identical partials, identical features.
   const bytes = encodeAggregate(agg)
@@ -62,9 +62,9 @@ t.test('one dataset: aggregates from rows in file order == buildFeatures on rows
   t.equal(stats.lines, 182)
   t.equal(stats.invoices, 7)
   t.equal(Math.round((stats.netSpend + stats.netSpendComp) * 100) / 100, 4310)
-  const i = whole.seed.customerIds.indexOf('12347')
-  const viaParts = finishMerge([mergePart([{ ...agg, customers: [single], guestDays: [] }])], { asOf: dayOf(whole.seed.referenceDate) })
-  t.same(Array.from(viaParts.seed.values), Array.from(whole.seed.values.subarray(i * 15, i * 15 + 15)), 'the customer\'s seed row from its own bytes')
+  const i = whole.original.customerIds.indexOf('12347')
+  const viaParts = finishMerge([mergePart([{ ...agg, customers: [single], guestDays: [] }])], { asOf: dayOf(whole.original.referenceDate) })
+  t.same(Array.from(viaParts.original.values), Array.from(whole.original.values.subarray(i * 15, i * 15 + 15)), 'the customer\'s seed row from its own bytes')
 })
 
 t.test('three overlapping parts (a week of exact duplicates at each cut) merged == the single file', async (t) => {
@@ -114,8 +114,8 @@ t.test('asOf and a 6-month window: as filtering the rows first', async (t) => {
   const agg = buildAggregate(rows)
   const upTo = mergeAggregates([agg], { asOf })
   t.same(differences(upTo, oracle([rows], { asOf })), [], 'asOf 2011-09-09')
-  t.equal(upTo.seed.referenceDate, Date.UTC(2011, 8, 9), 'reference date = asOf')
-  t.ok(upTo.seed.customerIds.length < 4_362 && upTo.seed.customerIds.length > 3_000, `${upTo.seed.customerIds.length} customers by then`)
+  t.equal(upTo.original.referenceDate, Date.UTC(2011, 8, 9), 'reference date = asOf')
+  t.ok(upTo.original.customerIds.length < 4_362 && upTo.original.customerIds.length > 3_000, `${upTo.original.customerIds.length} customers by then`)
   const window = mergeAggregates([agg], { asOf, from })
   t.same(differences(window, oracle([rows], { asOf, from })), [], 'window 2011-03-10 .. 2011-09-09')
   const asOfNoData = at('2011-09-11') // a Sunday without invoices

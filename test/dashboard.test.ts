@@ -187,6 +187,17 @@ t.test('dashboard', async (t) => {
     const v2 = (await app.inject({ url: '/models/active', headers: asReader })).json()
     t.match(v2, { version: 2, datasetIds: [datasetId] }, 'the new version is active and shown')
 
+    // Who moved where: the page's matrix is the API's, and a cell lists its movers.
+    await page.locator('#transitions table[data-from="1"][data-to="2"]').waitFor()
+    const matrix = (await app.inject({ url: '/models/2/transitions', headers: asReader })).json()
+    const shown = (await page.evaluate(`[...document.querySelectorAll('#transitions td.cell')].map((td) => [+td.dataset.from, +td.dataset.to, +td.dataset.count])`)) as number[][]
+    const cells = matrix.segments.from.flatMap((i: number, r: number) => matrix.segments.to.map((j: number, c: number) => [i, j, matrix.segments.counts[r][c]]))
+    t.same(shown, cells, 'every cell as GET /models/2/transitions counts it')
+    const [ci, cj, cn] = cells.reduce((a: number[], b: number[]) => (b[2]! > a[2]! ? b : a))
+    await page.locator(`#transitions td.cell[data-from="${ci}"][data-to="${cj}"] button`).click()
+    await page.locator(`#movers table[data-total="${cn}"]`).waitFor()
+    t.equal(await page.locator('#movers tbody tr').count(), Math.min(20, cn), 'the cell\'s movers listed')
+
     // Roll back with the admin key from the key field.
     await page.getByLabel('Reason for the change').fill('dashboard test rollback')
     await page.getByRole('button', { name: 'Roll back to v1' }).click()
@@ -194,6 +205,7 @@ t.test('dashboard', async (t) => {
     await page.locator('#history-table tbody tr').first().filter({ hasText: 'v2 → v1' }).waitFor()
     t.match((await app.inject({ url: '/models/history', headers: asReader })).json()[0], { from: 2, to: 1, reason: 'dashboard test rollback', actor: 'admin' })
     await page.locator('#map[data-model-version="1"]').waitFor({ state: 'attached' })
+    await page.locator('#transitions table[data-from="2"][data-to="1"]').waitFor()
 
     // A version with a holdout: the holdout chart.
     const v3 = await trainAndWait(app, { holdoutDays: 60, activate: 'always' })

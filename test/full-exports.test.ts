@@ -76,7 +76,7 @@ t.test(`full-file exports on ${backend}`, { timeout: 1_800_000 }, async (t) => {
     const a = await buildFeatures(readTransactions(app.db, [single.json().id]))
     const b = await buildFeatures(readTransactions(app.db, [over.json().id]))
     t.same(b.default, a.default, 'default recipe features equal')
-    t.same(b.seed, a.seed, 'seed recipe features equal')
+    t.same(b.original, a.original, 'seed recipe features equal')
     t.equal(b.cleaning.customers, a.cleaning.customers, 'same customers after cleaning')
   })
 })

@@ -103,9 +103,9 @@ interface Assert {
 
 function checkDefaultInvariants(t: Assert, result: BuildResult): void {
   const d = result.default
-  t.same(d.customerIds, result.seed.customerIds, 'both recipes have the same customers in the same order')
+  t.same(d.customerIds, result.original.customerIds, 'both recipes have the same customers in the same order')
   t.equal(d.customerIds.length, result.cleaning.customers, 'every customer that survives cleaning has a row')
-  t.equal(d.referenceDate, result.seed.referenceDate, 'same reference date')
+  t.equal(d.referenceDate, result.original.referenceDate, 'same reference date')
   const rate = column(d, 'cancellation_rate')
   t.ok(rate.every((v) => v >= 0 && v <= 1), 'cancellation_rate in [0, 1]')
   t.ok(d.values.every((v) => Number.isFinite(v)), 'every value finite')
@@ -193,8 +193,8 @@ t.test('recipes on a hand-computed example', async (t) => {
     tx({ invoiceNo: '32', stockCode: '10002', quantity: 4, unitPrice: 5, invoiceDate: at('2010-11-08T12:00:00'), customerId: 'Z' }),
   ]
   const result = await buildFeatures([X, Y.concat(Z)])
-  t.equal(result.seed.referenceDate, at('2011-01-20T00:00:00'))
-  t.same(result.seed.customerIds, ['X', 'Y', 'Z'])
+  t.equal(result.original.referenceDate, at('2011-01-20T00:00:00'))
+  t.same(result.original.customerIds, ['X', 'Y', 'Z'])
 
   t.same(row(result.default, 'X'), {
     recency_days: 10, frequency: 3, monetary: 23, avg_order_value: 28 / 3, unique_products: 3, tenure_days: 17,
@@ -204,17 +204,17 @@ t.test('recipes on a hand-computed example', async (t) => {
     recency_days: 0, frequency: 0, monetary: -4, avg_order_value: 0, unique_products: 0, tenure_days: 0,
     mean_gap_days: 0, cancellation_rate: 1, purchase_days: 0, preferred_hour: 11, preferred_weekday: 3, is_uk: 0,
   })
-  t.same(row(result.seed, 'X'), {
+  t.same(row(result.original, 'X'), {
     Days_Since_Last_Purchase: 8, Total_Transactions: 4, Total_Products_Purchased: 6, Total_Spend: 23,
     Average_Transaction_Value: 23 / 4, Unique_Products_Purchased: 3, Average_Days_Between_Purchases: 9 / 4,
     Day_Of_Week: 0, Hour: 10, Is_UK: 1, Cancellation_Frequency: 1, Cancellation_Rate: 0.25,
     Monthly_Spending_Mean: 23, Monthly_Spending_Std: 0, Spending_Trend: 0,
   })
-  const z = row(result.seed, 'Z')
+  const z = row(result.original, 'Z')
   t.equal(z.Average_Days_Between_Purchases, (at('2010-11-08T00:00:00') - at('2010-10-04T00:00:00')) / 86_400_000 / 2, 'telescoped, file order')
   t.same([z.Monthly_Spending_Mean, z.Monthly_Spending_Std, z.Spending_Trend], [20, 10, 10], 'months sorted before the trend')
   t.equal(row(result.default, 'Z').mean_gap_days, (at('2010-12-06T00:00:00') - at('2010-10-04T00:00:00')) / 86_400_000 / 2)
-  t.equal(row(result.seed, 'Y').Average_Days_Between_Purchases, 0, 'one line: 0')
+  t.equal(row(result.original, 'Y').Average_Days_Between_Purchases, 0, 'one line: 0')
 
   t.same(result.baskets.customerIds, ['X', 'Y', 'Z'])
   t.same(boughtStockCodes(result.baskets, 0), ['10001', '10002', '10003'])
@@ -246,7 +246,7 @@ t.test('the 445-customer fixture', async (t) => {
   const kept = rows.filter((r) => cleaner.push(r) !== null).map((r) => r.line)
   t.same(new Set(kept), naive.kept, 'same rows kept')
 
-  const parity = seedMismatches(result.seed, SAMPLE_REF)
+  const parity = seedMismatches(result.original, SAMPLE_REF)
   t.equal(parity.checked, 437)
   t.same(parity.bad, [], 'every seed feature of the 437 reference customers')
   const reference = loadReference(SAMPLE_REF).rows
@@ -256,7 +256,7 @@ t.test('the 445-customer fixture', async (t) => {
     const k = counter.push(r)
     if (k !== null) lines.set(k.customerId, (lines.get(k.customerId) ?? 0) + 1)
   }
-  const extra = result.seed.customerIds.filter((id) => !reference.has(id))
+  const extra = result.original.customerIds.filter((id) => !reference.has(id))
   t.equal(extra.length, 7)
   t.ok(extra.every((id) => lines.get(id) === 1), 'the customers the original dropped are the single-line ones, and we keep them')
   checkDefaultInvariants(t, result)
@@ -266,15 +266,15 @@ t.test('the 445-customer fixture', async (t) => {
     for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000)
   }
   const streamed = await buildFeatures(batches())
-  t.same(streamed.seed.values, result.seed.values)
+  t.same(streamed.original.values, result.original.values)
   t.same(streamed.default.values, result.default.values)
   t.same(streamed.baskets, result.baskets)
 
   // Scoring "unseen" customers shares the code path: identical rows as of the same date.
-  const pick = new Set(result.seed.customerIds.filter((_, i) => i % 37 === 0))
+  const pick = new Set(result.original.customerIds.filter((_, i) => i % 37 === 0))
   const theirs = rows.filter((r) => r.customerId !== null && pick.has(r.customerId)).reverse()
   theirs.sort((a, b) => a.line - b.line)
-  for (const recipe of ['seed', 'default'] as const) {
+  for (const recipe of ['original', 'default'] as const) {
     const scored = featurizeTransactions(theirs, recipe, result[recipe].referenceDate)
     t.same(scored.customerIds, [...pick].sort())
     t.ok(scored.customerIds.every((id) => JSON.stringify(row(scored, id)) === JSON.stringify(row(result[recipe], id))), `${recipe}: same rows`)
@@ -291,7 +291,7 @@ t.test('the 445-customer fixture', async (t) => {
     const profiles = profileSegments(d, assignment)
     t.equal(profiles.segments.reduce((a, s) => a + s.size, 0), d.customerIds.length)
     t.ok(Math.abs(profiles.segments.reduce((a, s) => a + s.share, 0) - 1) < 1e-12)
-    for (const table of [d, result.seed]) {
+    for (const table of [d, result.original]) {
       const names = nameSegments(table, assignment)
       t.equal(new Set(names.map((n) => n.name)).size, names.length, `${table.recipe}: unique names`)
       t.same(nameSegments(table, assignment), names, 'deterministic')
@@ -430,10 +430,10 @@ t.test('full data (test/fixtures/online_retail.csv.gz)', async (t) => {
   t.same(chain(r.cleaning), [541_909, 406_829, 401_550, 401_550, 399_682, 399_599, 399_567])
   t.equal(r.cleaning.steps[0]!.customersAfter, 4_372)
   t.equal(r.cleaning.customers, 4_362)
-  t.equal(r.seed.customerIds.length, 4_362)
-  t.equal(r.seed.referenceDate, at('2011-12-09T00:00:00'))
+  t.equal(r.original.customerIds.length, 4_362)
+  t.equal(r.original.referenceDate, at('2011-12-09T00:00:00'))
 
-  const parity = seedMismatches(r.seed, FULL_REF)
+  const parity = seedMismatches(r.original, FULL_REF)
   t.equal(parity.checked, 4_282)
   t.same(parity.bad.slice(0, 20), [], 'every seed feature of the 4,282 reference customers')
   const reference = loadReference(FULL_REF).rows
@@ -443,7 +443,7 @@ t.test('full data (test/fixtures/online_retail.csv.gz)', async (t) => {
     const k = cleaner.push(x)
     if (k !== null) lines.set(k.customerId, (lines.get(k.customerId) ?? 0) + 1)
   }
-  const single = r.seed.customerIds.filter((id) => !reference.has(id))
+  const single = r.original.customerIds.filter((id) => !reference.has(id))
   t.equal(single.length, 80)
   t.ok(single.every((id) => lines.get(id) === 1), 'the 80 single-line customers are present')
   checkDefaultInvariants(t, r)

@@ -8,6 +8,7 @@ import { getRecipe, RECIPES } from '../src/pipeline/recipes/index.ts'
 import { modelSpecFor, ORIGINAL_SPEC } from '../src/pipeline/model-spec.ts'
 import { parseBundle, scoreTable, serializeBundle } from '../src/pipeline/bundle.ts'
 import { featurizeTransactions, recipeTable } from '../src/pipeline/features.ts'
+import { parseBuild, serializeBuild } from '../src/datasets/features-store.ts'
 import { train } from '../src/pipeline/train.ts'
 import { sampleBuild } from './helpers/train-fingerprint.ts'
 
@@ -34,12 +35,17 @@ t.test('recipeId: ids are themselves, seed is original, nothing else is a recipe
 
 t.test('stored data that names the recipe seed keeps loading, training and scoring', async (t) => {
   const build = await sampleBuild()
-  t.equal(build.seed.recipe, 'original', 'a fresh build names its table original')
-  const stored = { ...build, seed: { ...build.seed, recipe: 'seed' as never } }
+  t.equal(build.original.recipe, 'original', 'a fresh build names its table original')
+  const stored = { ...build, original: { ...build.original, recipe: 'seed' as never } }
   const table = recipeTable(stored, 'seed')
   t.equal(table.recipe, 'original', 'a stored build read as original')
-  t.equal(table.values, build.seed.values, 'same values (not copied)')
+  t.equal(table.values, build.original.values, 'same values (not copied)')
   t.equal(recipeTable(build, 'default'), build.default)
+  const text = serializeBuild(build)
+  t.match(text, /^\{"original":\{/, 'a build is stored with the original table under its id')
+  const storedBefore = text.replace(/^\{"original":/, '{"seed":')
+  t.same(parseBuild(storedBefore), parseBuild(text), 'a build stored under the former name reads back the same')
+  t.same(Array.from(parseBuild(storedBefore).original.values), Array.from(build.original.values), 'every value of the original table')
 
   const model = train({ table }, { recipe: 'original', seed: 1 })
   const legacyText = serializeBundle({ ...model.bundle, recipe: 'seed' as never })

@@ -30,11 +30,19 @@ t.test('a retrain matched to a previous model with permuted ids', async (t) => {
   const { result } = await trainOnFeatures(build, { recipe: 'default', k: 'auto', kRange: [3, 8], seed: 42 })
   const k = result.bundle.segments.length
   const previous = { ...result.bundle, segments: result.bundle.segments.map((s) => ({ ...s, id: (s.id + 1) % k })) }
-  const matched = trainModel({ table: build.default, yardstick: build.seed }, { recipe: 'default', seed: 7, k: 4, previous })
+  const matched = trainModel({ table: build.default, yardstick: build.original }, { recipe: 'default', seed: 7, k: 4, previous })
   t.ok(matched.report.matchedToPrevious)
+  // k went from the previous model's to 4: each new id names the previous segment it continues,
+  // every previous id at most once, and a model trained without a previous one has none.
+  const continued = matched.report.counterparts.filter((c) => c !== null)
+  t.equal(matched.report.counterparts.length, 4)
+  t.equal(new Set(continued).size, continued.length, 'no previous segment continued twice')
+  t.ok(continued.every((c) => c >= 0 && c < k))
+  t.equal(continued.length, Math.min(4, k), 'Hungarian matching pairs min(k, k_prev) segments')
+  t.ok(result.report.counterparts.every((c) => c === null), 'no previous model: no counterparts')
   t.same(fingerprint(matched), expected.matched)
 })
 
 t.test('default recipe, fixed k = 5, seed 0', async (t) => {
-  t.same(fingerprint(trainModel({ table: build.default, yardstick: build.seed }, { recipe: 'default', seed: 0, k: 5 })), expected.fixedK)
+  t.same(fingerprint(trainModel({ table: build.default, yardstick: build.original }, { recipe: 'default', seed: 0, k: 5 })), expected.fixedK)
 })

@@ -155,4 +155,17 @@ t.test(`service on ${backend}`, async (t) => {
     // Requested by its former name: the model carries the recipe's id (issue 13).
     t.match(m, { recipe: 'original', k: 3, customers: 444 })
   })
+
+  t.test('POST /train: original is the recipe id, seed its alias; a kRange of min > max is a 400', async (t) => {
+    const { job } = await trainAndWait(app, { recipe: 'original', k: 3, seed: 5, activate: 'never' })
+    t.equal(job.status, 'succeeded', job.error ?? '')
+    t.match(job.params, { recipe: 'original', k: 3, seed: 5 })
+    const jobs = (await app.inject({ url: '/jobs' })).json() as { params: { recipe: string; k: unknown; seed: number } }[]
+    const asAlias = jobs.filter((j) => j.params.k === 3 && j.params.seed === 42)
+    t.same(asAlias.map((j) => j.params.recipe), ['original'], 'the job asked for as seed carries the id')
+    const bad = await app.inject({ method: 'POST', url: '/train', payload: { kRange: [6, 4] } })
+    t.equal(bad.statusCode, 400)
+    t.match(bad.json(), { title: 'Bad Request', detail: 'kRange must be [min, max] with min ≤ max', errors: [{ path: 'body.kRange', message: 'min > max' }] })
+    t.equal((await app.inject({ method: 'POST', url: '/train', payload: { recipe: 'Seed' } })).statusCode, 400, 'recipe names are case-sensitive')
+  })
 })

@@ -91,7 +91,7 @@ t.test('features with asOf = features of the rows up to asOf, as of asOf', async
   const asOfDay = dayOf(Date.UTC(2011, 5, 30))
   const cut = await buildFeatures([rows], { asOf: asOfDay * DAY_MS })
   const upTo = await buildFeatures([rows.filter((r) => dayOf(r.invoiceDate) <= asOfDay)], { asOf: asOfDay * DAY_MS })
-  for (const recipe of ['seed', 'default'] as const) {
+  for (const recipe of ['original', 'default'] as const) {
     t.same(cut[recipe].customerIds, upTo[recipe].customerIds, `${recipe}: the same customers`)
     t.same(Array.from(cut[recipe].values), Array.from(upTo[recipe].values), `${recipe}: the same values`)
     t.equal(cut[recipe].referenceDate, asOfDay * DAY_MS, 'recency counts to asOf')

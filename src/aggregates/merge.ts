@@ -624,7 +624,7 @@ export function finishMerge(parts: readonly MergedPart[], options: { asOf?: numb
     offsets[j + 1] = items.length
   })
   return {
-    seed: table(SEED, (p) => p.seed),
+    original: table(SEED, (p) => p.seed),
     default: table(DEFAULT, (p) => p.default),
     cleaning,
     baskets: { customerIds: customerIds.slice(), stockCodes, descriptions, offsets, items: Int32Array.from(items) },

@@ -3,8 +3,9 @@
 import type { Database } from '../db/database.ts'
 import { activeVersion } from '../registry/models.ts'
 import { loadBundle, saveModel } from '../registry/save.ts'
+import { recipeId } from '../pipeline/recipe-id.ts'
 import type { TrainParams } from '../schemas/jobs.ts'
-import { TooLittleData, trainFromDatasets } from '../training/train.ts'
+import { runTraining, TooLittleData } from '../training/train.ts'
 import { PermanentJobError, type JobHandler } from './worker.ts'
 
 export function trainingJob(db: Database): JobHandler {
@@ -20,7 +21,8 @@ export function trainingJob(db: Database): JobHandler {
     const previous = active === null ? undefined : ((await loadBundle(db, active)) ?? undefined)
     let training
     try {
-      training = await trainFromDatasets(db, params.datasetIds, params, previous, ctx.stage)
+      // A job queued before the recipe `seed` was renamed `original` carries the former name.
+      training = await runTraining(db, { ...params, recipe: recipeId(params.recipe) }, { previous, stage: ctx.stage })
     } catch (err) {
       if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
       throw err

@@ -22,11 +22,8 @@ import type { Baskets, CleaningReport, FeatureTable, Transaction } from './types
 import { PurchaseDayCollector, type PurchaseDays } from '../value/purchase-days.ts'
 
 export interface BuildResult {
-  /**
-   * The original recipe's table. Named `seed` (the recipe's former name) because
-   * datasets/features-store.ts stores builds under that key; read it through recipeTable().
-   */
-  seed: FeatureTable
+  /** The original recipe's table (read a recipe's table through recipeTable()). */
+  original: FeatureTable
   default: FeatureTable
   cleaning: CleaningReport
   baskets: Baskets
@@ -38,12 +35,12 @@ export interface BuildResult {
 }
 
 /**
- * The table of a recipe (id or alias). A stored build (datasets/features-store.ts) made before
- * issue 13 names the original recipe's table `seed`: the table returned carries the id.
+ * The table of a recipe (id or alias). A table stored (datasets/features-store.ts) before
+ * issue 13 may carry the recipe `seed`: the table returned carries the id.
  */
 export function recipeTable(build: BuildResult, recipe: string): FeatureTable {
   const id = recipeId(recipe)
-  const table = id === 'original' ? build.seed : build.default
+  const table = id === 'original' ? build.original : build.default
   return table.recipe === id ? table : { ...table, recipe: id }
 }
 
@@ -141,7 +138,7 @@ export async function buildFeatures(
   }
   // With asOf, "today" for recency is asOf itself (the latest row up to asOf may be earlier).
   const { tables, cleaning, baskets } = pass.finish(options.asOf)
-  return { seed: tables[0]!, default: tables[1]!, cleaning, baskets, purchaseDays: pass.purchaseDays.finish() }
+  return { original: tables[0]!, default: tables[1]!, cleaning, baskets, purchaseDays: pass.purchaseDays.finish() }
 }
 
 /**

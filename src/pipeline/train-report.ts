@@ -18,6 +18,7 @@ export interface ReportInput {
   rows: FitRows
   assignment: Assignment
   matchedToPrevious: boolean
+  counterparts: (number | null)[]
   timingsMs: Record<string, number>
 }
 
@@ -46,6 +47,7 @@ export function trainReport(r: ReportInput): TrainReport {
     segmentSizes: r.assignment.sizes,
     fittedSizes: r.assignment.fittedSizes,
     matchedToPrevious: r.matchedToPrevious,
+    counterparts: r.counterparts,
     timingsMs: r.timingsMs,
   }
 }

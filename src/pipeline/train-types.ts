@@ -73,6 +73,8 @@ export interface TrainReport {
   /** Rows per segment among the rows the centroids were fitted on. */
   fittedSizes: number[]
   matchedToPrevious: boolean
+  /** By segment id: the previous model's segment it continues, or null for a segment with no counterpart. */
+  counterparts: (number | null)[]
   timingsMs: Record<string, number>
 }
 

@@ -51,6 +51,8 @@ export function train(input: TrainInput, params: TrainOptions): TrainResult {
   const ordered = orderCentroids(fit, idOf, m.cols)
   const assignment = assignRows(m, ordered, idOf, orderCol, rows.fit)
   const matchedToPrevious = previousIds !== null
+  // Segment id → the previous model's segment it continues (null: a new segment, no counterpart).
+  const counterparts = Array.from({ length: fit.k }, (_, id) => (previousIds ? (previousIds[idOf.indexOf(id)] ?? null) : null))
   let bundle: ModelBundle = {
     ...proto,
     centroids: ordered.clusterOfSlot.map((_, s) => Array.from(ordered.centroids.subarray(s * m.cols, (s + 1) * m.cols))),
@@ -67,7 +69,7 @@ export function train(input: TrainInput, params: TrainOptions): TrainResult {
   if (input.annotate) bundle = annotateBundle(bundle, input.annotate({ table, assignments: assignment.assignments, bundle }))
   clock.total('total')
 
-  const report = trainReport({ spec, customers: n, clustering, metrics, pca, outliers: outliers.rule, dropped: outliers.dropped, rows, assignment, matchedToPrevious, timingsMs: clock.timingsMs })
+  const report = trainReport({ spec, customers: n, clustering, metrics, pca, outliers: outliers.rule, dropped: outliers.dropped, rows, assignment, matchedToPrevious, counterparts, timingsMs: clock.timingsMs })
   return { bundle, assignments: assignment.assignments, distances: assignment.distances, outliers: outliers.flags, report }
 }
 

@@ -1,12 +1,10 @@
 // The segment dashboard at `/`: a static page (web/, bundled by esbuild, uPlot included) whose
 // script calls the API with the key the user gives it. The page and its assets are open and
 // left out of the OpenAPI document; the data calls carry the user's key like any client.
-// GET /segments/map (routes/map.ts), which only the dashboard needed, is registered here too.
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bundle, hasSources, readDist, sourceHash, type WebFiles } from '../../web/build.ts'
 import { HttpProblem } from '../errors.ts'
-import mapRoutes from '../routes/map.ts'
 
 const TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
@@ -43,7 +41,6 @@ async function loadFiles(app: FastifyInstance): Promise<WebFiles | null> {
 }
 
 export default async function dashboard(app: FastifyInstance) {
-  await app.register(mapRoutes)
   const files = await loadFiles(app)
   const assets = new Map<string, Asset>()
   for (const [name, body] of Object.entries(files ?? {})) {

@@ -1,7 +1,7 @@
 // Campaign lists: customers of the active model (or ?model=) by CLV or P(alive), filtered by churn
 // risk, segment and RFM group; JSON or spreadsheet-safe CSV (format=csv or Accept: text/csv).
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { customersCsv, listCustomers } from '../serving/customer-value.ts'
 import { problems } from '../schemas/problem.ts'
 import { RFM_GROUPS } from '../value/rfm.ts'
@@ -22,8 +22,8 @@ const Item = Type.Object({
   clv: Type.Number(), churnRisk: Type.String(), rfmScore: Type.String(), rfmGroup: Type.String(),
 })
 
-export default async function customerRoutes(app: FastifyInstance) {
-  app.get<{ Querystring: Static<typeof CustomersQuery> }>(
+const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/customers',
     {
       schema: {
@@ -37,8 +37,10 @@ export default async function customerRoutes(app: FastifyInstance) {
       const m = await app.models.get(request.query.model)
       const items = listCustomers(m, request.query)
       const csv = request.query.format === 'csv' || (request.query.format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''))
-      if (csv) return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="customers-v${m.version}.csv"`).send(customersCsv(items))
+      if (csv) return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="customers-v${m.version}.csv"`).send(customersCsv(items) as never)
       return { modelVersion: m.version, customers: items }
     },
   )
 }
+
+export default customerRoutes

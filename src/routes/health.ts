@@ -1,12 +1,12 @@
-import type { FastifyInstance } from 'fastify'
+// Liveness and readiness (open, like GET /metrics): the checks are src/db/readiness.ts.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { pendingMigrations } from '../db/migrate.ts'
-import { HttpProblem } from '../errors.ts'
+import { readiness } from '../db/readiness.ts'
 import { problems } from '../schemas/problem.ts'
 
 const Status = Type.Object({ status: Type.Literal('ok'), checks: Type.Optional(Type.Record(Type.String(), Type.String())) })
 
-export default async function health(app: FastifyInstance) {
+const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
     status: 'ok' as const,
   }))
@@ -14,17 +14,8 @@ export default async function health(app: FastifyInstance) {
   app.get(
     '/health/ready',
     { schema: { tags: ['operations'], summary: 'Database reachable and migrated', response: { 200: Status, ...problems(503) } } },
-    async () => {
-      try {
-        await app.db.query('SELECT 1')
-      } catch {
-        throw new HttpProblem(503, 'Service Unavailable', 'the database does not answer')
-      }
-      const pending = await pendingMigrations(app.db)
-      if (pending.length > 0) throw new HttpProblem(503, 'Service Unavailable', `migrations not applied: ${pending.join(', ')}`)
-      if (!app.models.ready) throw new HttpProblem(503, 'Service Unavailable', 'the active model is not loaded yet')
-      const model = app.models.activeVersion
-      return { status: 'ok' as const, checks: { database: app.db.kind, migrations: 'applied', model: model === null ? 'none trained yet' : `version ${model}` } }
-    },
+    async () => ({ status: 'ok' as const, checks: await readiness(app.db, app.models) }),
   )
 }
+
+export default health

@@ -1,48 +1,16 @@
 // Training jobs: POST /train queues one; the worker (inline or separate processes) runs it.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { HttpProblem } from '../errors.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { enqueue, getJob, listJobs, requestCancel } from '../jobs/queue.ts'
-import { JobParams, TrainBody, type TrainParams } from '../schemas/jobs.ts'
+import { JobParams, TrainBody } from '../schemas/jobs.ts'
 import { problems } from '../schemas/problem.ts'
-import { isCalendarDay } from '../training/params.ts'
+import { trainParams } from '../training/request.ts'
 
 const tags = ['training']
 const JobRef = Type.Ref('Job')
-export const DEFAULT_K_RANGE: [number, number] = [3, 8]
-export const DEFAULT_SEED = 42
 
-async function resolveParams(app: FastifyInstance, body: TrainBody): Promise<TrainParams> {
-  const known = await app.db.prisma.dataset.findMany({ select: { id: true }, orderBy: { createdAt: 'asc' } })
-  let datasetIds: string[]
-  if (body.datasetIds) {
-    const ids = new Set(known.map((d) => d.id))
-    const missing = body.datasetIds.filter((id) => !ids.has(id))
-    if (missing.length > 0) {
-      throw new HttpProblem(422, 'Unknown datasets', `no dataset with id ${missing.join(', ')}`, missing.map((id) => ({ path: 'body.datasetIds', message: `unknown dataset ${id}` })))
-    }
-    datasetIds = [...new Set(body.datasetIds)]
-  } else {
-    datasetIds = known.map((d) => d.id)
-  }
-  if (datasetIds.length === 0) throw new HttpProblem(422, 'No data', 'there is no dataset to train on: upload one with POST /datasets first')
-  const kRange = (body.kRange as [number, number] | undefined) ?? DEFAULT_K_RANGE
-  if (kRange[0] > kRange[1]) throw new HttpProblem(400, 'Bad Request', 'kRange must be [min, max] with min ≤ max', [{ path: 'body.kRange', message: 'min > max' }])
-  if (body.asOf !== undefined && !isCalendarDay(body.asOf)) throw new HttpProblem(400, 'Bad Request', `asOf = ${body.asOf} is not a calendar day`, [{ path: 'body.asOf', message: 'not a calendar day' }])
-  return {
-    datasetIds,
-    ...(body.asOf !== undefined && { asOf: body.asOf }),
-    ...(body.holdoutDays !== undefined && { holdoutDays: body.holdoutDays }),
-    recipe: body.recipe ?? 'default',
-    k: body.k ?? 'auto',
-    kRange,
-    seed: body.seed ?? DEFAULT_SEED,
-    activate: body.activate ?? 'if-better',
-  }
-}
-
-export default async function jobs(app: FastifyInstance) {
-  app.post<{ Body: TrainBody; Headers: { 'idempotency-key'?: string } }>(
+const jobs: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
     '/train',
     {
       config: { role: 'admin' },
@@ -56,14 +24,14 @@ export default async function jobs(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const params = await resolveParams(app, request.body ?? {})
+      const params = await trainParams(app.db, request.body ?? {})
       const { job } = await enqueue(app.db, params, request.headers['idempotency-key'])
       app.jobsQueued?.()
       return reply.code(202).header('location', `/jobs/${job.id}`).send(job)
     },
   )
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get(
     '/jobs',
     {
       schema: {
@@ -76,13 +44,13 @@ export default async function jobs(app: FastifyInstance) {
     async (request) => listJobs(app.db, request.query.limit),
   )
 
-  app.get<{ Params: Static<typeof JobParams> }>(
+  app.get(
     '/jobs/:id',
     { schema: { tags, summary: 'One job, with its stage, progress and log', params: JobParams, response: { 200: JobRef, ...problems(404) } } },
     async (request) => getJob(app.db, request.params.id),
   )
 
-  app.post<{ Params: Static<typeof JobParams> }>(
+  app.post(
     '/jobs/:id/cancel',
     {
       config: { role: 'admin' },
@@ -91,6 +59,8 @@ export default async function jobs(app: FastifyInstance) {
     async (request) => requestCancel(app.db, request.params.id),
   )
 }
+
+export default jobs
 
 declare module 'fastify' {
   interface FastifyInstance {

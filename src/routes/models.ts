@@ -1,6 +1,6 @@
 // The model registry over HTTP: versions, the active one, its history, promotion and rollback.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { activate, activationHistory, getActiveModel, getEvaluation, getModel, listModels } from '../registry/models.ts'
 import { ActivateBody, VersionParams } from '../schemas/models.ts'
 import { problems } from '../schemas/problem.ts'
@@ -8,7 +8,7 @@ import { problems } from '../schemas/problem.ts'
 const tags = ['models']
 const ModelRef = Type.Ref('Model')
 
-export default async function models(app: FastifyInstance) {
+const models: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/models', { schema: { tags, summary: 'Every model version, newest first', response: { 200: Type.Array(ModelRef) } } }, async () => listModels(app.db))
 
   app.get('/models/active', { schema: { tags, summary: 'The active model', response: { 200: ModelRef, ...problems(409) } } }, async () => getActiveModel(app.db))
@@ -17,19 +17,19 @@ export default async function models(app: FastifyInstance) {
     activationHistory(app.db),
   )
 
-  app.get<{ Params: Static<typeof VersionParams> }>(
+  app.get(
     '/models/:version',
     { schema: { tags, summary: 'One model version', params: VersionParams, response: { 200: ModelRef, ...problems(404) } } },
     async (request) => getModel(app.db, request.params.version),
   )
 
-  app.get<{ Params: Static<typeof VersionParams> }>(
+  app.get(
     '/models/:version/evaluation',
     { schema: { tags, summary: 'The value model\'s holdout evaluation of one version', params: VersionParams, response: { 200: Type.Ref('Evaluation'), ...problems(404) } } },
     async (request) => getEvaluation(app.db, request.params.version),
   )
 
-  app.post<{ Params: Static<typeof VersionParams>; Body: Static<typeof ActivateBody> }>(
+  app.post(
     '/models/:version/activate',
     {
       config: { role: 'admin' },
@@ -42,3 +42,5 @@ export default async function models(app: FastifyInstance) {
     },
   )
 }
+
+export default models

@@ -1,9 +1,9 @@
 // A customer's segment, profile features and recommendations, from the active model (or ?model=).
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { HttpProblem } from '../errors.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import type { ServedModel } from '../registry/served.ts'
-import { optionsFor, predict, predictById, predictByIdJson, type Prediction, type PredictInput } from '../serving/predict.ts'
+import { predictBatch } from '../serving/batch.ts'
+import { optionsFor, predict, predictById, predictByIdJson, type Prediction } from '../serving/predict.ts'
 import { BatchBody, ModelQuery, PredictItem, RfmSchema, ValueSchema } from '../schemas/predict.ts'
 import { problems } from '../schemas/problem.ts'
 
@@ -24,9 +24,7 @@ const BatchItem = Type.Object({
   error: Type.Optional(Type.Object({ status: Type.Integer(), title: Type.String(), detail: Type.String() })),
 }, { description: 'A prediction, or for an item that failed, its customerId and error' })
 
-export default async function predictRoutes(app: FastifyInstance) {
-  /** Encoded answers by model (dropped with the model) and customer id. */
-  const encoded = new WeakMap<ServedModel, Map<string, Buffer>>()
+const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Samples a prediction into the prediction log (drift over recent traffic) and counts it. */
   const logged = (m: ServedModel, p: Prediction, count = true): Prediction => {
     app.predictionLog.record(m.version, p.segment.id, () => m.bundle.features.map((f) => p.features[f] ?? NaN))
@@ -34,7 +32,7 @@ export default async function predictRoutes(app: FastifyInstance) {
     return p
   }
 
-  app.get<{ Params: { customerId: string }; Querystring: Static<typeof ModelQuery> }>(
+  app.get(
     '/predict/customer/:customerId',
     {
       schema: {
@@ -45,29 +43,25 @@ export default async function predictRoutes(app: FastifyInstance) {
         response: { 200: PredictionRef, ...problems(404, 409) },
       },
     },
-    // The hot path: the answer is serialized and UTF-8 encoded once per customer and model
-    // version (a Buffer is written as it is; a string was encoded twice per request, once to
-    // count its bytes and once to write it).
+    // The hot path: the answer is serialized once per customer and model version and sent as
+    // that string, which Node writes in one call with the headers (a Buffer went out as a
+    // second chunk through writev, measured slower; docs/benchmarks.md, "Request overhead").
     async (request, reply) => {
       const m = await app.models.get(request.query.model)
       const id = request.params.customerId
-      const o = optionsFor(m, request.query)
       // Another horizon or discount rate: computed from the stored summary, not cached.
       if (request.query.horizonDays !== undefined || request.query.discountRate !== undefined) {
-        const text = predictByIdJson(m, id, o)
+        const text = predictByIdJson(m, id, optionsFor(m, request.query))
         logged(m, predictById(m, id))
         return reply.type('application/json; charset=utf-8').send(text)
       }
-      let cache = encoded.get(m)
-      if (!cache) encoded.set(m, (cache = new Map()))
-      let body = cache.get(id)
-      if (!body) cache.set(id, (body = Buffer.from(predictByIdJson(m, id))))
+      const body = predictByIdJson(m, id)
       logged(m, predictById(m, id))
       return reply.type('application/json; charset=utf-8').send(body)
     },
   )
 
-  app.post<{ Body: Static<typeof PredictItem>; Querystring: Static<typeof ModelQuery> }>(
+  app.post(
     '/predict/customer',
     {
       schema: {
@@ -80,11 +74,11 @@ export default async function predictRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const m = await app.models.get(request.query.model)
-      return logged(m, predict(m, request.body as PredictInput, optionsFor(m, request.query)))
+      return logged(m, predict(m, request.body, optionsFor(m, request.query)))
     },
   )
 
-  app.post<{ Body: Static<typeof BatchBody>; Querystring: Static<typeof ModelQuery> }>(
+  app.post(
     '/predict/customers',
     {
       schema: {
@@ -99,26 +93,15 @@ export default async function predictRoutes(app: FastifyInstance) {
       const model = await app.models.get(request.query.model)
       const o = optionsFor(model, request.query)
       const body = request.body
-      const items: PredictInput[] = 'customerIds' in body ? body.customerIds.map((customerId) => ({ customerId })) : (body.items as PredictInput[])
-      // Counted per segment once per batch, not once per item.
-      const perSegment = new Map<number, number>()
-      // Each item as JSON text: a known customer's answer is already serialized per model
-      // version, so the batch is joined from those strings rather than stringified again
-      // (9 MB for 10,000 ids: 50 ms saved, bench/predict.ts).
-      const parts = items.map((item) => {
-        try {
-          const p = logged(model, predict(model, item, o), false)
-          perSegment.set(p.segment.id, (perSegment.get(p.segment.id) ?? 0) + 1)
-          return 'customerId' in item ? predictByIdJson(model, item.customerId, o) : JSON.stringify(p)
-        } catch (err) {
-          if (!(err instanceof HttpProblem)) throw err
-          return JSON.stringify({ customerId: 'customerId' in item ? item.customerId : null, error: { status: err.status, title: err.title, detail: err.detail } })
-        }
-      })
+      const items = 'customerIds' in body ? body.customerIds.map((customerId) => ({ customerId })) : body.items
+      const { json, perSegment } = predictBatch(model, items, (p) => logged(model, p, false), o)
       for (const [segment, n] of perSegment) app.metrics.predictions.inc({ model_version: String(model.version), segment: String(segment) }, n)
       // The response schema documents the shape; fast-json-stringify spent ~300 ms on the nested
-      // records of 10,000 items.
-      return reply.type('application/json; charset=utf-8').send(`{"modelVersion":${model.version},"predictions":[${parts.join(',')}]}`)
+      // records of 10,000 items. A string with a JSON content type is written as it is, so the
+      // provider's type (the parsed shape) does not apply to it.
+      return reply.type('application/json; charset=utf-8').send(json as never)
     },
   )
 }
+
+export default predictRoutes

@@ -1,15 +1,12 @@
-// Segments for marketing tools: profiles, and member lists as JSON pages or a CSV export.
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { HttpProblem } from '../errors.ts'
-import type { ServedModel } from '../registry/served.ts'
+// Segments for marketing tools: profiles, and member lists as JSON pages or a CSV export
+// (src/serving/segments.ts).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { ModelQuery } from '../schemas/predict.ts'
 import { problems } from '../schemas/problem.ts'
-import { csvRow } from '../serving/csv.ts'
-import { segmentValue } from '../serving/customer-value.ts'
+import { decodeCursor, segmentCsv, segmentMembers, segmentView } from '../serving/segments.ts'
 
 const tags = ['segments']
-
 
 const SegmentParams = Type.Object({ id: Type.Integer({ minimum: 0 }) })
 const MembersQuery = Type.Object({
@@ -19,48 +16,12 @@ const MembersQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
 })
 
-function segmentView(m: ServedModel, id: number) {
-  const s = m.bundle.segments[id]
-  if (!s) throw new HttpProblem(404, 'Not Found', `model version ${m.version} has segments 0 to ${m.bundle.segments.length - 1}, not ${id}`)
-  return {
-    id: s.id,
-    name: s.name ?? `Segment ${s.id}`,
-    description: s.description ?? '',
-    size: s.size,
-    share: s.share,
-    profile: s.profile ?? {},
-    topProducts: (s.topProducts ?? []).slice(0, 10),
-    value: segmentValue(m, id),
-  }
-}
-
-const encodeCursor = (version: number, after: string) => Buffer.from(JSON.stringify([version, after])).toString('base64url')
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown
-    if (Array.isArray(v) && Number.isInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]]
-  } catch { /* falls through */ }
-  throw new HttpProblem(400, 'Bad Request', 'cursor is not one this service issued', [{ path: 'querystring.cursor', message: 'invalid' }])
-}
-
-/** First member index whose customer id sorts after `after` (members are in id order). */
-function startAfter(m: ServedModel, members: Int32Array, after: string): number {
-  let lo = 0
-  let hi = members.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (m.customerIds[members[mid]!]! <= after) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
 function wantsCsv(format: string | undefined, accept: string | undefined): boolean {
   return format === 'csv' || (format === undefined && /\btext\/csv\b/.test(accept ?? ''))
 }
 
-export default async function segments(app: FastifyInstance) {
-  app.get<{ Querystring: Static<typeof ModelQuery> }>(
+const segments: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/segments',
     { schema: { tags, summary: 'Segments of the active model (or ?model=) with profiles and top products', querystring: ModelQuery, response: { 200: Type.Array(Type.Ref('Segment')), ...problems(404, 409) } } },
     async (request) => {
@@ -69,13 +30,13 @@ export default async function segments(app: FastifyInstance) {
     },
   )
 
-  app.get<{ Params: Static<typeof SegmentParams>; Querystring: Static<typeof ModelQuery> }>(
+  app.get(
     '/segments/:id',
     { schema: { tags, summary: 'One segment', params: SegmentParams, querystring: ModelQuery, response: { 200: Type.Ref('Segment'), ...problems(404, 409) } } },
     async (request) => segmentView(await app.models.get(request.query.model), request.params.id),
   )
 
-  app.get<{ Params: Static<typeof SegmentParams>; Querystring: Static<typeof MembersQuery> }>(
+  app.get(
     '/segments/:id/customers',
     {
       schema: {
@@ -99,31 +60,12 @@ export default async function segments(app: FastifyInstance) {
       const q = request.query
       const [cursorVersion, after] = q.cursor ? decodeCursor(q.cursor) : [q.model, undefined]
       const m = await app.models.get(cursorVersion)
-      const seg = segmentView(m, request.params.id)
-      const members = m.members[seg.id]!
-      const k = m.bundle.segments.length
-      const d = m.bundle.features.length
-      const features = (i: number) => Object.fromEntries(m.bundle.features.map((f, j) => [f, m.features[i * d + j]!]))
-      if (wantsCsv(q.format, request.headers.accept)) return sendCsv(reply, m, seg, members, k, d)
-      const from = after === undefined ? 0 : startAfter(m, members, after)
-      const limit = q.limit ?? 100
-      const page = members.subarray(from, from + limit)
-      const items = Array.from(page, (i) => ({ customerId: m.customerIds[i]!, distance: m.distances[i * k + seg.id]!, outlier: m.outlier[i] === 1, features: features(i) }))
-      const more = from + limit < members.length
-      return { modelVersion: m.version, segment: seg.id, items, nextCursor: more ? encodeCursor(m.version, items[items.length - 1]!.customerId) : null }
+      if (!wantsCsv(q.format, request.headers.accept)) return segmentMembers(m, request.params.id, after, q.limit ?? 100)
+      const { filename, csv } = segmentCsv(m, request.params.id)
+      // Text with its own content type is written as it is; the schema's 200 is the JSON page.
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(csv as never)
     },
   )
 }
 
-function sendCsv(reply: FastifyReply, m: ServedModel, seg: { id: number; name: string }, members: Int32Array, k: number, d: number) {
-  let out = csvRow(['customerId', 'segmentId', 'segmentName', 'distance', 'outlier', ...m.bundle.features])
-  for (const i of members) {
-    const row: (string | number | boolean)[] = [m.customerIds[i]!, seg.id, seg.name, m.distances[i * k + seg.id]!, m.outlier[i] === 1]
-    for (let j = 0; j < d; j++) row.push(m.features[i * d + j]!)
-    out += csvRow(row)
-  }
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="segment-${seg.id}-model-${m.version}.csv"`)
-    .send(out)
-}
+export default segments

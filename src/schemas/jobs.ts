@@ -1,9 +1,15 @@
 import { Type, type Static } from 'typebox'
+import type { ModelParams } from '../pipeline/train-types.ts'
 
 export const TrainBody = Type.Object(
   {
     datasetIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 100, description: 'Default: every dataset' })),
-    recipe: Type.Optional(Type.Union([Type.Literal('default'), Type.Literal('seed')], { default: 'default' })),
+    recipe: Type.Optional(
+      Type.Union([Type.Literal('default'), Type.Literal('original'), Type.Literal('seed')], {
+        default: 'default',
+        description: 'default (ours) or original (the original project\'s 15 features); seed is accepted as an alias of original, its former name',
+      }),
+    ),
     k: Type.Optional(Type.Union([Type.Integer({ minimum: 2, maximum: 20 }), Type.Literal('auto')], { default: 'auto' })),
     kRange: Type.Optional(Type.Array(Type.Integer({ minimum: 2, maximum: 20 }), { minItems: 2, maxItems: 2, description: '[min, max] for k = "auto"' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
@@ -27,13 +33,13 @@ export const TrainBody = Type.Object(
 )
 export type TrainBody = Static<typeof TrainBody>
 
-/** The params a job runs with: every default resolved, so equal requests give equal jobs. */
-export interface TrainParams {
+/**
+ * The params a job runs with: every default resolved (training/params.ts `modelParams`), the
+ * recipe as its id, so equal requests give equal jobs. Jobs queued before the rename may still
+ * carry the recipe `seed`: the job resolves it again.
+ */
+export interface TrainParams extends ModelParams {
   datasetIds: string[]
-  recipe: 'default' | 'seed'
-  k: number | 'auto'
-  kRange: [number, number]
-  seed: number
   activate: 'if-better' | 'always' | 'never'
   /** Present only when the request set it (equal requests give equal jobs). */
   asOf?: string

@@ -5,7 +5,6 @@
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
-import { recipeId, type RecipeInput } from '../pipeline/recipe-id.ts'
 import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/features.ts'
 import { train, type TrainResult } from '../pipeline/train.ts'
 import type { FeatureTable, Transaction } from '../pipeline/types.ts'
@@ -113,19 +112,4 @@ export async function trainOnFeatures(build: BuildResult, params: ModelParams, h
   // Beside the model's own step timings (the value budget: ≤ 0.3 s at x1, ≤ 3 s at x10).
   result.report.timingsMs.value = performance.now() - started
   return { build, table, result, value, window }
-}
-
-/**
- * The job's call before runTraining (src/jobs/train-job.ts): kept so that file compiles
- * unchanged; after the merge the job calls `runTraining(db, params, { previous, stage })`.
- */
-export async function trainFromDatasets(
-  db: Database,
-  datasetIds: readonly string[],
-  params: Omit<ModelParams, 'recipe'> & ValueParams & { recipe: RecipeInput },
-  previous: ModelBundle | undefined,
-  stage?: StageFn,
-): Promise<Training> {
-  const { recipe, k, kRange, seed, asOf, holdoutDays } = params
-  return runTraining(db, { recipe: recipeId(recipe), k, kRange, seed, datasetIds, asOf, holdoutDays }, { previous, stage })
 }

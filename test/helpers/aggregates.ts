@@ -21,10 +21,10 @@ export function oracle(datasets: readonly (readonly Transaction[])[], window: { 
     const d = dayOf(r.invoiceDate)
     return !(window.from !== undefined && d < window.from) && !(window.asOf !== undefined && d > window.asOf)
   })
-  const pass = new FeaturePass([RECIPES.seed, RECIPES.default])
+  const pass = new FeaturePass([RECIPES.original, RECIPES.default])
   for (const r of rows) pass.push(r)
   const { tables, cleaning, baskets } = pass.finish(window.asOf === undefined ? undefined : window.asOf * DAY_MS)
-  return { seed: tables[0]!, default: tables[1]!, cleaning, baskets }
+  return { original: tables[0]!, default: tables[1]!, cleaning, baskets }
 }
 
 /** One customer's rows of the datasets in (dataset, file) order: the rebuild's fetchRows, from memory. */
@@ -52,7 +52,7 @@ export function differences(got: BuildResult, want: BuildResult, options: { rawC
   const add = (s: string) => {
     if (out.length < limit) out.push(s)
   }
-  for (const r of ['seed', 'default'] as const) {
+  for (const r of ['original', 'default'] as const) {
     const g = got[r]
     const w = want[r]
     if (JSON.stringify(g.customerIds) !== JSON.stringify(w.customerIds)) add(`${r}: customers differ (${g.customerIds.length} vs ${w.customerIds.length})`)

@@ -14,8 +14,8 @@ const orig = await trainOnFeatures(build, { recipe: 'original', k: 3, kRange: [3
 // a retrain matched to a previous model with permuted ids (the id-matching path)
 const k = def.result.bundle.segments.length
 const previous = { ...def.result.bundle, segments: def.result.bundle.segments.map((s) => ({ ...s, id: (s.id + 1) % k })) }
-const matched = trainModel({ table: build.default, yardstick: build.seed }, { recipe: 'default', seed: 7, k: 4, previous })
-const fixedK = trainModel({ table: build.default, yardstick: build.seed }, { recipe: 'default', seed: 0, k: 5 })
+const matched = trainModel({ table: build.default, yardstick: build.original }, { recipe: 'default', seed: 7, k: 4, previous })
+const fixedK = trainModel({ table: build.default, yardstick: build.original }, { recipe: 'default', seed: 0, k: 5 })
 const out = {
   recordedFrom: execSync('git rev-parse HEAD').toString().trim(),
   default: fingerprint(def.result),

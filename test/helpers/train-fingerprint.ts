@@ -34,7 +34,8 @@ export interface Fingerprint {
 export function fingerprint(r: TrainResult): Fingerprint {
   // The recipe named 'seed' became 'original' (issue 13): everything else is compared bit for bit.
   const { recipe, ...bundle } = r.bundle
-  const { timingsMs: _timings, recipe: _recipe, ...report } = r.report
+  // `counterparts` came after the recorded fingerprints (issue 16); pipeline-train-identical checks it by itself.
+  const { timingsMs: _timings, recipe: _recipe, counterparts: _counterparts, ...report } = r.report
   return {
     recipe,
     k: r.report.k,

@@ -76,6 +76,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's segment in every model version, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            customerId: string;
+                            /** @description Every version that assigned the customer, newest first */
+                            versions: {
+                                active: boolean;
+                                /** @description Observation end of the version, where it has one */
+                                asOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                outlier: boolean;
+                                segment: {
+                                    /** @description The segment of the model this version was matched to that this segment continues */
+                                    counterpart: number | null;
+                                    id: number;
+                                    name: string;
+                                    /** @description True when this segment has no counterpart in the model it was matched to */
+                                    newSegment: boolean;
+                                };
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/datasets": {
         parameters: {
             query?: never;
@@ -942,6 +1009,180 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models/{version}/movers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers in both versions, from one segment and/or to another (JSON page or CSV) */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "json" | "csv";
+                    /** @description The earlier version (default: the version active before this one) */
+                    from?: number;
+                    fromSegment?: number;
+                    limit?: number;
+                    offset?: number;
+                    toSegment?: number;
+                };
+                header?: never;
+                path: {
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: number;
+                            movers: {
+                                customerId: string;
+                                fromSegment: number;
+                                toSegment: number;
+                            }[];
+                            to: number;
+                            /** @description Movers matching the filters, over all pages */
+                            total: number;
+                        };
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{version}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers moving between the segments of two versions */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The earlier version (default: the version active before this one) */
+                    from?: number;
+                };
+                header?: never;
+                path: {
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: {
+                                segments: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                                version: number;
+                            };
+                            segments: {
+                                /** @description counts[i][j]: customers in from[i] before and to[j] now */
+                                counts: number[][];
+                                entered: {
+                                    byLabel: {
+                                        count: number;
+                                        label: number;
+                                    }[];
+                                    count: number;
+                                };
+                                /** @description Row labels: segment ids of the earlier version */
+                                from: number[];
+                                left: {
+                                    byLabel: {
+                                        count: number;
+                                        label: number;
+                                    }[];
+                                    count: number;
+                                };
+                                /** @description Row shares: counts[i][j] / Σj counts[i][j] */
+                                shares: number[][];
+                                /** @description Customers in both versions (the sum of the cells) */
+                                stayed: number;
+                                /** @description Column labels: segment ids of this version */
+                                to: number[];
+                            };
+                            to: {
+                                segments: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                                version: number;
+                            };
+                        };
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models/active": {
         parameters: {
             query?: never;
@@ -1661,8 +1902,11 @@ export interface paths {
                         k?: number | "auto";
                         /** @description [min, max] for k = "auto" */
                         kRange?: number[];
-                        /** @default default */
-                        recipe?: "default" | "seed";
+                        /**
+                         * @description default (ours) or original (the original project's 15 features); seed is accepted as an alias of original, its former name
+                         * @default default
+                         */
+                        recipe?: "default" | "original" | "seed";
                         seed?: number;
                     };
                 };
@@ -1706,6 +1950,214 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook (secrets are not shown) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to registry events (signed per Standard Webhooks) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: ("model.activated" | "drift.detected" | "job.failed" | "segments.moved")[];
+                        /** @description whsec_ + base64 of at least 24 bytes; generated when left out */
+                        secret?: string;
+                        /** @description http(s) target; private, loopback and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=1 */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            events: ("model.activated" | "drift.detected" | "job.failed" | "segments.moved")[];
+                            /** Format: uuid */
+                            id: string;
+                            /** @description Shown only now: keep it to verify the webhook-signature header */
+                            secret: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first, each with every attempt's status and latency */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            event: "model.activated" | "drift.detected" | "job.failed" | "segments.moved";
+                            finishedAt: string | null;
+                            /**
+                             * Format: uuid
+                             * @description Also the webhook-id header, stable across retries
+                             */
+                            id: string;
+                            log: {
+                                /** Format: date-time */
+                                at: string;
+                                error: string | null;
+                                latencyMs: number;
+                                /** @description HTTP status; null when no answer came */
+                                status: number | null;
+                            }[];
+                            status: "pending" | "delivered" | "failed";
+                        }[];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1985,6 +2437,15 @@ export interface components {
                 shareAtRisk: number | null;
                 totalClv: number;
             } | null;
+        };
+        Webhook: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            events: ("model.activated" | "drift.detected" | "job.failed" | "segments.moved")[];
+            /** Format: uuid */
+            id: string;
+            url: string;
         };
     };
     responses: never;

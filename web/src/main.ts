@@ -3,38 +3,13 @@
 import 'uplot/dist/uPlot.min.css'
 import './style.css'
 import { ApiError, apiKey, explain, get, request, type Activation, type Dataset, type DriftAnswer, type Job, type Model, type Segment, type SegmentMap } from './api.ts'
+import { $, fill, h, input, select, type Child } from './dom.ts'
+import { loadTransitions } from './transitions.ts'
 import { RFM, mapChart, profileChart, segmentColor, standardizedMedians, type MapHandle } from './charts.ts'
 import { renderHoldout, segmentValueBlock, type Evaluation } from './value.ts'
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers
-
-type Child = Node | string | number | null | undefined | false
-type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (typeof v === 'function') el.addEventListener(k.slice(2), v)
-    else if (v === true) el.setAttribute(k, '')
-    else if (v !== false && v !== null && v !== undefined) el.setAttribute(k, String(v))
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'number' ? String(c) : c)
-  return el
-}
-
-function $(id: string): HTMLElement {
-  const el = document.getElementById(id)
-  if (!el) throw new Error(`#${id} is missing from the page`)
-  return el
-}
-
-const input = (id: string) => $(id) as HTMLInputElement
-const select = (id: string) => $(id) as HTMLSelectElement
-
-function fill(el: HTMLElement, ...children: (Child | Child[])[]): void {
-  el.replaceChildren(...children.flat().filter((c): c is Node | string => c !== null && c !== undefined && c !== false).map((c) => (typeof c === 'number' ? String(c) : c)))
-}
 
 const unavailable = (err: unknown) => h('p', { class: 'muted' }, explain(err))
 
@@ -84,7 +59,7 @@ async function loadHealth(): Promise<void> {
 
 /** Loads every section; one failing section does not stop the others. */
 async function loadAll(): Promise<void> {
-  const results = await Promise.allSettled([loadHealth(), loadModelAndSegments(), loadDrift(), loadVersions(), loadDatasets(), resumeJob()])
+  const results = await Promise.allSettled([loadHealth(), loadModelAndSegments(), loadDrift(), loadVersions(), loadDatasets(), resumeJob(), loadTransitions($('transitions'))])
   const unauthorized = results.some((r) => r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 401)
   notice(unauthorized ? 'This service needs an API key: enter it at the top of the page (a read key shows the data; an admin key also uploads, trains and activates).' : null)
   for (const r of results) if (r.status === 'rejected' && !(r.reason instanceof ApiError)) throw r.reason

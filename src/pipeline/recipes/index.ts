@@ -22,9 +22,8 @@ export interface Recipe {
 }
 
 /**
- * By id. `seed` is the original recipe under its former name, kept for
- * src/datasets/features-store.ts (its stored builds are keyed `seed:<version>`); remove it when that
- * file says `original`.
+ * By id. `seed` is the original recipe under its former name, still read by
+ * src/aggregates/merge.ts; remove it when that file says `original`.
  */
 export const RECIPES: Readonly<Record<RecipeName | 'seed', Recipe>> = { original: originalRecipe, default: defaultRecipe, seed: originalRecipe }
 

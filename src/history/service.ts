@@ -1,0 +1,131 @@
+// Segments over time, read from the assignments every model version keeps: one customer's
+// history across versions, the transitions between two versions, and the movers between two
+// segments. Everything is SQL over `assignments` and `model_versions`, the same on both backends.
+import type { SqlRunner } from '../db/database.ts'
+import { HttpProblem } from '../errors.ts'
+import { transitions, type Transitions } from './transitions.ts'
+
+type Db = Pick<SqlRunner, 'query'>
+
+interface SegmentInfo { id: number; name: string | null }
+
+interface VersionRow {
+  version: number
+  created_at: Date
+  as_of: string | null
+  segments: SegmentInfo[]
+  counterparts: (number | null)[] | null
+  matched: boolean | null
+}
+
+const VERSION_COLUMNS = `m.version, m.created_at, m.params->>'asOf' AS as_of,
+  (SELECT coalesce(json_agg(json_build_object('id', (s->>'id')::int, 'name', s->>'name')), '[]'::json) FROM jsonb_array_elements(m.bundle->'segments') s) AS segments,
+  m.report->'counterparts' AS counterparts, (m.report->>'matchedToPrevious')::boolean AS matched`
+
+async function versionRow(db: Db, version: number): Promise<VersionRow> {
+  const rows = await db.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM model_versions m WHERE m.version = $1`, [version])
+  if (!rows[0]) throw new HttpProblem(404, 'Not Found', `no model version ${version}`)
+  return rows[0]
+}
+
+/**
+ * The version `v` is compared with by default: the one it replaced when it was first activated,
+ * else the one active when it was trained (what its segment ids were matched to), else none.
+ */
+export async function previousVersion(db: Db, version: number): Promise<number | null> {
+  const replaced = await db.query<{ from: number | null }>('SELECT "from" FROM activations WHERE "to" = $1 ORDER BY id LIMIT 1', [version])
+  if (replaced[0]?.from != null) return replaced[0].from
+  const atTraining = await db.query<{ to: number }>(
+    `SELECT a."to" FROM activations a, model_versions m WHERE m.version = $1 AND a.at <= m.created_at AND a."to" <> $1 ORDER BY a.id DESC LIMIT 1`, [version])
+  return atTraining[0]?.to ?? null
+}
+
+const segmentName = (v: VersionRow, id: number) => v.segments.find((s) => s.id === id)?.name ?? `Segment ${id}`
+
+export interface HistoryEntry {
+  version: number
+  createdAt: string
+  asOf: string | null
+  active: boolean
+  segment: { id: number; name: string; counterpart: number | null; newSegment: boolean }
+  outlier: boolean
+}
+
+/** Every version that assigned the customer, newest first; 404 when none did. */
+export async function customerHistory(db: Db, customerId: string): Promise<{ customerId: string; versions: HistoryEntry[] }> {
+  const rows = await db.query<VersionRow & { segment: number; outlier: boolean; active: boolean }>(
+    `SELECT ${VERSION_COLUMNS}, a.segment, a.outlier, (m.version = (SELECT version FROM active_model WHERE id = 1)) AS active
+       FROM assignments a JOIN model_versions m ON m.version = a.version
+      WHERE a.customer_id = $1 ORDER BY m.version DESC`, [customerId])
+  if (rows.length === 0) throw new HttpProblem(404, 'Not Found', `no model version assigned customer ${customerId}`)
+  return {
+    customerId,
+    versions: rows.map((r) => {
+      const counterpart = r.counterparts?.[r.segment] ?? null
+      return {
+        version: r.version,
+        createdAt: new Date(r.created_at).toISOString(),
+        asOf: r.as_of,
+        active: r.active === true,
+        // A segment of a retrain that matched no segment of the model it was trained against is new.
+        segment: { id: r.segment, name: segmentName(r, r.segment), counterpart, newSegment: r.matched === true && counterpart === null },
+        outlier: r.outlier,
+      }
+    }),
+  }
+}
+
+async function labels(db: Db, version: number): Promise<{ customerId: string; label: number }[]> {
+  return db.query<{ customerId: string; label: number }>('SELECT customer_id AS "customerId", segment AS label FROM assignments WHERE version = $1', [version])
+}
+
+export interface TransitionsView {
+  from: { version: number; segments: { id: number; name: string }[] }
+  to: { version: number; segments: { id: number; name: string }[] }
+  segments: Transitions<number>
+}
+
+async function pair(db: Db, version: number, from: number | undefined): Promise<[VersionRow, VersionRow]> {
+  const to = await versionRow(db, version)
+  const u = from ?? (await previousVersion(db, version))
+  if (u === null) throw new HttpProblem(409, 'Conflict', `model version ${version} has no previous version to compare with; pass ?from=`)
+  if (u === version) throw new HttpProblem(400, 'Bad Request', 'from must be another version', [{ path: 'querystring.from', message: 'same version' }])
+  return [await versionRow(db, u), to]
+}
+
+export async function modelTransitions(db: Db, version: number, from?: number): Promise<TransitionsView> {
+  const [u, v] = await pair(db, version, from)
+  const ids = (x: VersionRow) => x.segments.map((s) => s.id)
+  const segments = transitions(await labels(db, u.version), await labels(db, v.version), ids(u), ids(v))
+  const named = (x: VersionRow) => x.segments.map((s) => ({ id: s.id, name: segmentName(x, s.id) })).sort((a, b) => a.id - b.id)
+  return { from: { version: u.version, segments: named(u) }, to: { version: v.version, segments: named(v) }, segments }
+}
+
+export interface Mover {
+  customerId: string
+  fromSegment: number
+  toSegment: number
+}
+
+export interface MoversQuery {
+  from?: number
+  fromSegment?: number
+  toSegment?: number
+  limit: number
+  offset: number
+}
+
+/** Customers in both versions, optionally from one segment and/or to another, in customer id order. */
+export async function movers(db: Db, version: number, q: MoversQuery): Promise<{ from: number; to: number; total: number; movers: Mover[] }> {
+  const [u, v] = await pair(db, version, q.from)
+  const where = ['a.version = $1', 'b.version = $2']
+  const params: unknown[] = [u.version, v.version]
+  if (q.fromSegment !== undefined) { params.push(q.fromSegment); where.push(`a.segment = $${params.length}`) }
+  if (q.toSegment !== undefined) { params.push(q.toSegment); where.push(`b.segment = $${params.length}`) }
+  const base = `FROM assignments a JOIN assignments b ON b.customer_id = a.customer_id WHERE ${where.join(' AND ')}`
+  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${base}`, params)
+  const rows = await db.query<Mover>(
+    `SELECT a.customer_id AS "customerId", a.segment AS "fromSegment", b.segment AS "toSegment" ${base}
+      ORDER BY a.customer_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, q.limit, q.offset])
+  return { from: u.version, to: v.version, total: total[0]!.n, movers: rows }
+}

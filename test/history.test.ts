@@ -1,0 +1,110 @@
+// Segments over time over HTTP, on the suite's backend: two versions trained on different spans
+// of the real sample, then a customer's history, the transition matrix and the movers, each
+// checked against an independent computation straight from the assignments table.
+import { readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { backend } from './helpers/db.ts'
+import { testApp } from './helpers/app.ts'
+
+const SAMPLE = gunzipSync(readFileSync('test/fixtures/online_retail_sample_445.csv.gz')).toString('utf8')
+// The first half-year only: fewer customers, so the full sample's version has entrants.
+const FIRST_HALF = SAMPLE.split('\n').filter((line, i) => i === 0 || (line !== '' && line.split(',').at(-4)! < '2011-06-01')).join('\n') + '\n'
+
+async function upload(app: FastifyInstance, csv: string, name: string) {
+  const res = await app.inject({ method: 'POST', url: `/datasets?name=${name}`, payload: csv, headers: { 'content-type': 'text/csv' } })
+  if (res.statusCode !== 201) throw new Error(`upload: ${res.statusCode} ${res.body}`)
+  return res.json().id as string
+}
+
+async function train(app: FastifyInstance, body: object): Promise<number> {
+  const res = await app.inject({ method: 'POST', url: '/train', payload: body })
+  if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
+  for (let i = 0; i < 1200; i++) {
+    const job = (await app.inject({ url: `/jobs/${res.json().id}` })).json()
+    if (job.status === 'succeeded') return job.modelVersion as number
+    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(JSON.stringify(job.log))
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('job did not finish')
+}
+
+t.test(`history, transitions and movers on ${backend}`, async (t) => {
+  const { app } = await testApp(t)
+  const half = await upload(app, FIRST_HALF, 'first-half')
+  const full = await upload(app, SAMPLE, 'full')
+  const v1 = await train(app, { datasetIds: [half], activate: 'always' })
+  const v2 = await train(app, { datasetIds: [full], activate: 'always', seed: 7 })
+
+  const rows = await app.db.query<{ version: number; customer_id: string; segment: number }>(
+    'SELECT version, customer_id, segment FROM assignments WHERE version = ANY($1)', [[v1, v2]])
+  const before = new Map(rows.filter((r) => r.version === v1).map((r) => [r.customer_id, r.segment]))
+  const after = new Map(rows.filter((r) => r.version === v2).map((r) => [r.customer_id, r.segment]))
+  const both = [...after.keys()].filter((id) => before.has(id))
+  t.ok(both.length > 100 && after.size > before.size, `${before.size} customers in v${v1}, ${after.size} in v${v2}, ${both.length} in both`)
+
+  t.test('transitions default to the version active before', async (t) => {
+    const res = await app.inject({ url: `/models/${v2}/transitions` })
+    t.equal(res.statusCode, 200, res.body)
+    const m = res.json()
+    t.equal(m.from.version, v1)
+    t.equal(m.to.version, v2)
+    const cells = m.segments.counts.flat().reduce((s: number, c: number) => s + c, 0)
+    t.equal(cells, both.length, 'the cells sum to the customers in both')
+    t.equal(m.segments.entered.count, [...after.keys()].filter((id) => !before.has(id)).length, 'entered = in v2, not in v1')
+    t.equal(m.segments.left.count, [...before.keys()].filter((id) => !after.has(id)).length, 'left = in v1, not in v2')
+    for (const [i, u] of m.segments.from.entries()) {
+      for (const [j, v] of m.segments.to.entries()) {
+        t.equal(m.segments.counts[i][j], both.filter((id) => before.get(id) === u && after.get(id) === v).length, `cell ${u} → ${v}`)
+      }
+    }
+    t.same(m.to.segments.map((s: { id: number }) => s.id), [...new Set(after.values())].sort((a, b) => a - b))
+    t.same((await app.inject({ url: `/models/${v2}/transitions?from=${v1}` })).json(), m, '?from= names the same comparison')
+    t.equal((await app.inject({ url: `/models/${v1}/transitions` })).statusCode, 409, 'the first version has nothing before it')
+    t.equal((await app.inject({ url: `/models/99/transitions` })).statusCode, 404)
+  })
+
+  t.test('one cell equals its movers export', async (t) => {
+    const m = (await app.inject({ url: `/models/${v2}/transitions` })).json()
+    // The largest off-diagonal cell, or the largest cell when nobody moved.
+    let best = { i: 0, j: 0, n: -1 }
+    m.segments.counts.forEach((row: number[], i: number) => row.forEach((n, j) => { if (n > best.n) best = { i, j, n } }))
+    const fromSegment = m.segments.from[best.i]
+    const toSegment = m.segments.to[best.j]
+    const page = (await app.inject({ url: `/models/${v2}/movers?fromSegment=${fromSegment}&toSegment=${toSegment}&limit=10000` })).json()
+    t.equal(page.total, best.n)
+    t.equal(page.movers.length, best.n)
+    const expected = both.filter((id) => before.get(id) === fromSegment && after.get(id) === toSegment).sort()
+    t.same(page.movers.map((x: { customerId: string }) => x.customerId), expected, 'the same customers, in id order')
+    const csv = await app.inject({ url: `/models/${v2}/movers?fromSegment=${fromSegment}&toSegment=${toSegment}&format=csv&limit=10000` })
+    t.match(csv.headers['content-type'], /^text\/csv/)
+    const lines = csv.body.trim().split('\r\n')
+    t.equal(lines[0], 'customer_id,from_version,from_segment,to_version,to_segment')
+    t.same(lines.slice(1).map((l) => l.split(',')[0]), expected)
+    const paged = (await app.inject({ url: `/models/${v2}/movers?limit=7&offset=3` })).json()
+    t.same(paged.movers.map((x: { customerId: string }) => x.customerId), [...both].sort().slice(3, 10), 'pages in customer id order')
+    t.equal(paged.total, both.length)
+  })
+
+  t.test('history matches the predictions of each version', async (t) => {
+    const id = both[0]!
+    const res = await app.inject({ url: `/customers/${id}/history` })
+    t.equal(res.statusCode, 200, res.body)
+    const h = res.json()
+    t.same(h.versions.map((v: { version: number }) => v.version), [v2, v1], 'newest first')
+    t.same(h.versions.map((v: { active: boolean }) => v.active), [true, false])
+    for (const entry of h.versions) {
+      const p = (await app.inject({ url: `/predict/customer/${id}?model=${entry.version}` })).json()
+      t.equal(entry.segment.id, p.segment.id, `v${entry.version}: segment as predicted`)
+      t.equal(entry.segment.name, p.segment.name, `v${entry.version}: name as predicted`)
+    }
+    const v1Entry = h.versions[1]
+    t.equal(v1Entry.segment.counterpart, null, 'the first version was matched to nothing')
+    t.equal(v1Entry.segment.newSegment, false)
+    const model = (await app.inject({ url: `/models/${v2}` })).json()
+    const counterparts = model.report.counterparts as (number | null)[]
+    t.equal(h.versions[0].segment.counterpart, counterparts[h.versions[0].segment.id] ?? null, 'counterpart as the training recorded it')
+    t.equal((await app.inject({ url: '/customers/no-such-customer/history' })).statusCode, 404)
+  })
+})
