@@ -36,6 +36,7 @@ export async function run(args: string[]): Promise<void> {
           'train s': fmt(r.ms / 1000),
           'read-only s': fmt(base.ms / 1000),
           ratio: fmt(r.ms / base.ms),
+          'value model s': fmt((r.timingsMs?.value ?? NaN) / 1000),
           'peak RSS MiB': fmt(r.peakRssMiB, 0),
           'log-RFM silhouette': fmt(r.metrics.logRfmSilhouette, 4),
           stability: fmt(r.metrics.stability, 3),

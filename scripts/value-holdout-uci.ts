@@ -47,6 +47,7 @@ const ev = evaluateHoldout(customers, bg, gg, N)
 console.log(`purchases: actual ${ev.purchases.actual}, model ${ev.purchases.predicted.toFixed(1)}, baseline ${ev.purchases.baseline.toFixed(1)}`)
 console.log(`value: actual ${ev.value.actual.toFixed(0)}, model ${ev.value.predicted.toFixed(0)}, baseline ${ev.value.baseline.toFixed(0)}`)
 console.log(`MAE purchases: model ${ev.mae.purchases.model.toFixed(4)}, baseline ${ev.mae.purchases.baseline.toFixed(4)}; value: model ${ev.mae.value.model.toFixed(1)}, baseline ${ev.mae.value.baseline.toFixed(1)}`)
+console.log(`RMSE purchases: model ${ev.rmse.purchases.model.toFixed(4)}, baseline ${ev.rmse.purchases.baseline.toFixed(4)}`)
 console.log('x    customers  actual  model  baseline')
 for (const r of ev.byRepeatCount) console.log(`${r.repeatCount.padEnd(4)} ${String(r.customers).padStart(9)}  ${r.meanActual.toFixed(3)}  ${r.meanPredicted.toFixed(3)}  ${r.meanBaseline.toFixed(3)}`)
 if (process.env.VALUE_DUMP) {

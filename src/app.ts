@@ -23,6 +23,7 @@ import mapRoutes from './routes/map.ts'
 import modelRoutes from './routes/models.ts'
 import predictRoutes from './routes/predict.ts'
 import segmentRoutes from './routes/segments.ts'
+import customerRoutes from './routes/customers.ts'
 
 export interface BuildOptions {
   /** pino options or false; defaults to JSON logs at config.logLevel. */
@@ -72,6 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(modelRoutes)
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
+  await app.register(customerRoutes)
   await app.register(driftRoutes)
   // After drift, where it was registered from the dashboard plugin: the OpenAPI document keeps its path order.
   await app.register(mapRoutes)

@@ -141,6 +141,13 @@ t.test('dashboard', async (t) => {
     t.pass(`all ${segments.length} segment names visible`)
     t.equal(await page.locator('#segments article.card').count(), segments.length, 'one card per segment')
     t.equal(await page.locator('#segments canvas').count(), segments.length, 'a profile chart per card')
+    t.equal(await page.locator('#segments .value-block').count(), segments.length, 'a value block per card')
+    t.equal(await page.locator('#segments .value-block .deciles').count(), 2 * segments.length, 'CLV and P(alive) distributions per card')
+    t.equal(await page.locator('#segments .rfm-mix').count(), segments.length, 'an RFM group mix per card')
+    t.match(await page.locator('#segments .value-block').first().innerText(), /£[\d,]+/, 'money with its currency')
+    await page.locator('#holdout').filter({ hasText: 'No holdout for this version' }).waitFor()
+    t.pass('v1 was trained without a holdout, and the page says so')
+    t.ok((await page.locator('#model .explain').count()) >= 4, 'a plain explanation beside the model metrics')
 
     const map = (await app.inject({ url: '/segments/map?sample=2000', headers: asReader })).json()
     await page.locator('#map[data-points]').waitFor({ state: 'attached' })
@@ -199,6 +206,15 @@ t.test('dashboard', async (t) => {
     t.match((await app.inject({ url: '/models/history', headers: asReader })).json()[0], { from: 2, to: 1, reason: 'dashboard test rollback', actor: 'admin' })
     await page.locator('#map[data-model-version="1"]').waitFor({ state: 'attached' })
     await page.locator('#transitions table[data-from="2"][data-to="1"]').waitFor()
+
+    // A version with a holdout: the holdout chart.
+    const v3 = await trainAndWait(app, { holdoutDays: 60, activate: 'always' })
+    t.equal(v3.status, 'succeeded', v3.error ?? '')
+    await page.reload()
+    await page.locator(`#holdout[data-version="${v3.modelVersion}"]`).waitFor({ state: 'attached' })
+    t.equal(await page.locator('#holdout .holdout-col').count(), 8, 'the holdout chart: repeat counts 0..7+')
+    const evaluation = (await app.inject({ url: `/models/${v3.modelVersion}/evaluation`, headers: asReader })).json()
+    t.match(await page.locator('#holdout-totals').innerText(), new RegExp(`${evaluation.evaluation.purchases.actual} repeat purchase days`), 'holdout totals from the API')
 
     mkdirSync('test-output', { recursive: true })
     await page.mouse.move(0, 0)

@@ -11,9 +11,10 @@ import { countGuestRows, readTransactions } from './read.ts'
 
 /**
  * Changes when a recipe changes: a stored build of other versions is rebuilt. `seed:` is the
- * original recipe's former name, kept in the key so builds stored before the rename stay current.
+ * original recipe's former name, kept in the key so builds stored before the rename stay current;
+ * `days:1`: builds carry the purchase days of the value model (value/purchase-days.ts).
  */
-export const RECIPE_KEY = `seed:${RECIPES.original.version},default:${RECIPES.default.version}`
+export const RECIPE_KEY = `seed:${RECIPES.original.version},default:${RECIPES.default.version},days:1`
 
 const b64 = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')
 
@@ -30,16 +31,25 @@ const tableFrom = (t: ReturnType<typeof tableJson>): FeatureTable => ({ ...t, va
 /** The build as JSON; typed arrays as base64, so every double comes back bit for bit. */
 export function serializeBuild(b: BuildResult): string {
   const baskets = { ...b.baskets, offsets: b64(b.baskets.offsets), items: b64(b.baskets.items) }
-  return JSON.stringify({ original: tableJson(b.original), default: tableJson(b.default), cleaning: b.cleaning, baskets })
+  const p = b.purchaseDays
+  const purchaseDays = p && { customerIds: p.customerIds, offsets: b64(p.offsets), days: b64(p.days), values: b64(p.values) }
+  return JSON.stringify({ original: tableJson(b.original), default: tableJson(b.default), cleaning: b.cleaning, baskets, purchaseDays })
 }
 
 type StoredTable = ReturnType<typeof tableJson>
 
 /** A stored build; one stored before the rename names the original recipe's table `seed`. */
 export function parseBuild(text: string): BuildResult {
-  const raw = JSON.parse(text) as ({ original: StoredTable } | { seed: StoredTable }) & { default: StoredTable; cleaning: BuildResult['cleaning']; baskets: Omit<Baskets, 'offsets' | 'items'> & { offsets: string; items: string } }
+  const raw = JSON.parse(text) as ({ original: StoredTable } | { seed: StoredTable }) & {
+    default: StoredTable
+    cleaning: BuildResult['cleaning']
+    baskets: Omit<Baskets, 'offsets' | 'items'> & { offsets: string; items: string }
+    purchaseDays?: { customerIds: string[]; offsets: string; days: string; values: string }
+  }
   const toI32 = (n: number) => new Int32Array(n)
+  const p = raw.purchaseDays
   return {
+    ...(p && { purchaseDays: { customerIds: p.customerIds, offsets: fromB64(p.offsets, toI32), days: fromB64(p.days, toI32), values: fromB64(p.values, (n) => new Float64Array(n)) } }),
     original: tableFrom('original' in raw ? raw.original : raw.seed),
     default: tableFrom(raw.default),
     cleaning: raw.cleaning,

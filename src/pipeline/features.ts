@@ -10,7 +10,7 @@
 // `featurizeTransactions` (scoring an unseen customer) runs the very same pass with a given
 // reference date.
 
-import { dayOf } from './calendar.ts'
+import { DAY_MS, dayOf } from './calendar.ts'
 import { isCancellation, KEPT, StreamingCleaner } from './clean.ts'
 import { CustomerAccumulator } from './customer-accumulator.ts'
 import { CountryCounter } from './countries.ts'
@@ -19,6 +19,7 @@ import { RecipeTables } from './recipe-tables.ts'
 import { getRecipe, RECIPES, type Recipe } from './recipes/index.ts'
 import { recipeId } from './recipe-id.ts'
 import type { Baskets, CleaningReport, FeatureTable, Transaction } from './types.ts'
+import { PurchaseDayCollector, type PurchaseDays } from '../value/purchase-days.ts'
 
 export interface BuildResult {
   /** The original recipe's table (read a recipe's table through recipeTable()). */
@@ -26,6 +27,11 @@ export interface BuildResult {
   default: FeatureTable
   cleaning: CleaningReport
   baskets: Baskets
+  /**
+   * Every customer's purchase days (value/purchase-days.ts), also those after asOf: the value
+   * model's summary and its holdout. Absent in a build stored before the value model.
+   */
+  purchaseDays?: PurchaseDays
 }
 
 /**
@@ -54,18 +60,25 @@ export class FeaturePass {
   /** The cleaner's customerSerial of the current customer, -1 before the first. */
   private current = -1
   private maxDay = Number.NEGATIVE_INFINITY
+  readonly purchaseDays = new PurchaseDayCollector()
+  /** Epoch ms of the day after asOf: rows from then on only feed the purchase days (the holdout). */
+  private readonly afterAsOf: number
 
-  constructor(recipes: readonly Recipe[] = [RECIPES.original, RECIPES.default]) {
+  /** `asOf` (epoch ms; its calendar day): the features see the rows up to that day only. */
+  constructor(recipes: readonly Recipe[] = [RECIPES.original, RECIPES.default], asOf?: number) {
     this.products = new BasketBuilder(this.cleaner.stockCodes)
     this.tables = new RecipeTables(recipes)
+    this.afterAsOf = asOf === undefined ? Number.POSITIVE_INFINITY : (dayOf(asOf) + 1) * DAY_MS
   }
 
   /** Cleans one raw row and, if kept, adds it to its customer's accumulators. */
   push(tx: Transaction): void {
     const cleaner = this.cleaner
     if (cleaner.check(tx) !== KEPT) return
-    if (cleaner.customerSerial !== this.current) this.startCustomer(tx.customerId as string)
     const cancelled = isCancellation(tx.invoiceNo)
+    this.purchaseDays.add(tx.customerId as string, tx.invoiceDate, tx.quantity, tx.unitPrice, cancelled)
+    if (tx.invoiceDate >= this.afterAsOf) return
+    if (cleaner.customerSerial !== this.current) this.startCustomer(tx.customerId as string)
     this.customer.add(tx, cleaner.lastInvoiceSerial, cancelled)
     const seen = this.products.add(cleaner.lastProduct, tx.description as string, cancelled)
     const s = this.customer.stats
@@ -106,15 +119,16 @@ export class FeaturePass {
 }
 
 /**
- * Both recipes, the cleaning report and the baskets in one pass over `batches` (rows grouped by
- * customer, see above). The tables share the row order (customers in order of appearance) and
- * the reference date: the latest cleaned invoice day.
+ * Both recipes, the cleaning report, the baskets and the purchase days in one pass over `batches`
+ * (rows grouped by customer, see above). The tables share the row order (customers in order of
+ * appearance) and the reference date: the latest cleaned invoice day, or `asOf`. With `asOf` the
+ * tables and baskets see the rows up to that day; the cleaning report counts every row.
  */
 export async function buildFeatures(
   batches: AsyncIterable<Transaction[]> | Iterable<Transaction[]>,
-  options: { guestRows?: number } = {},
+  options: { guestRows?: number; asOf?: number } = {},
 ): Promise<BuildResult> {
-  const pass = new FeaturePass([RECIPES.original, RECIPES.default])
+  const pass = new FeaturePass([RECIPES.original, RECIPES.default], options.asOf)
   // Rows without a customer id that the caller did not send (cleaning rule 1 removes them anyway).
   if (options.guestRows) pass.cleaner.skipGuests(options.guestRows)
   if (Symbol.asyncIterator in batches) {
@@ -122,8 +136,9 @@ export async function buildFeatures(
   } else {
     for (const batch of batches) for (let i = 0; i < batch.length; i++) pass.push(batch[i]!)
   }
-  const { tables, cleaning, baskets } = pass.finish()
-  return { original: tables[0]!, default: tables[1]!, cleaning, baskets }
+  // With asOf, "today" for recency is asOf itself (the latest row up to asOf may be earlier).
+  const { tables, cleaning, baskets } = pass.finish(options.asOf)
+  return { original: tables[0]!, default: tables[1]!, cleaning, baskets, purchaseDays: pass.purchaseDays.finish() }
 }
 
 /**

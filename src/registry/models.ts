@@ -32,6 +32,10 @@ export interface ModelView {
   metrics: ModelMetrics
   cleaning: unknown
   jobId: string | null
+  /** The value model's observation end (YYYY-MM-DD); null for a version trained before it. */
+  asOf: string | null
+  /** The value model (src/value/model.ts ValueModel); null for a version trained before it. */
+  value: unknown
 }
 
 export function toModelView(m: ModelVersion, activeVersion: number | null): ModelView {
@@ -50,6 +54,8 @@ export function toModelView(m: ModelVersion, activeVersion: number | null): Mode
     metrics: m.metrics as unknown as ModelMetrics,
     cleaning: m.cleaning,
     jobId: m.jobId,
+    asOf: m.asOf ? m.asOf.toISOString().slice(0, 10) : null,
+    value: m.value ?? null,
   }
 }
 
@@ -59,12 +65,12 @@ export async function activeVersion(db: Pick<Database, 'query'>): Promise<number
 }
 
 export async function listModels(db: Database): Promise<ModelView[]> {
-  const [rows, active] = await Promise.all([db.prisma.modelVersion.findMany({ orderBy: { version: 'desc' }, omit: { bundle: true, report: true } }), activeVersion(db)])
+  const [rows, active] = await Promise.all([db.prisma.modelVersion.findMany({ orderBy: { version: 'desc' }, omit: { bundle: true, report: true, evaluation: true } }), activeVersion(db)])
   return rows.map((m) => toModelView(m as ModelVersion, active))
 }
 
 export async function getModel(db: Database, version: number): Promise<ModelView & { report: unknown }> {
-  const [row, active] = await Promise.all([db.prisma.modelVersion.findUnique({ where: { version }, omit: { bundle: true } }), activeVersion(db)])
+  const [row, active] = await Promise.all([db.prisma.modelVersion.findUnique({ where: { version }, omit: { bundle: true, evaluation: true } }), activeVersion(db)])
   if (!row) throw new HttpProblem(404, 'Not Found', `model version ${version} does not exist`)
   return { ...toModelView(row as ModelVersion, active), report: row.report }
 }
@@ -73,6 +79,13 @@ export async function getActiveModel(db: Database): Promise<ModelView & { report
   const active = await activeVersion(db)
   if (active === null) throw noActiveModel()
   return getModel(db, active)
+}
+
+/** A version's holdout evaluation (src/value/holdout.ts); 404 without the version, null without a holdout. */
+export async function getEvaluation(db: Database, version: number): Promise<{ version: number; asOf: string | null; evaluation: unknown }> {
+  const rows = await db.query<{ as_of: string | null; evaluation: unknown }>("SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of, evaluation FROM model_versions WHERE version = $1", [version])
+  if (!rows[0]) throw new HttpProblem(404, 'Not Found', `model version ${version} does not exist`)
+  return { version, asOf: rows[0].as_of, evaluation: rows[0].evaluation ?? null }
 }
 
 export function noActiveModel(): HttpProblem {

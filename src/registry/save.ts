@@ -7,6 +7,7 @@ import { boughtStockCodes } from '../pipeline/recommend.ts'
 import type { Training } from '../training/train.ts'
 import { buildReference } from '../drift/model-reference.ts'
 import { activateIn, isBetter, type ModelMetrics } from './models.ts'
+import { customerValueCsv, CUSTOMER_VALUE_COLUMNS } from './value-rows.ts'
 
 export type ActivationPolicy = 'if-better' | 'always' | 'never'
 
@@ -77,14 +78,17 @@ export async function saveModel(db: Database, input: SaveInput): Promise<SaveOut
   const reference = buildReference(training.result.bundle, training.table)
   return db.transaction(async (tx) => {
     const [row] = await tx.query<{ version: number }>(
-      `INSERT INTO model_versions (recipe, recipe_version, params, datasets, k, customers, metrics, cleaning, report, bundle, job_id, reference)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING version`,
+      `INSERT INTO model_versions (recipe, recipe_version, params, datasets, k, customers, metrics, cleaning, report, bundle, job_id, reference, as_of, value, evaluation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING version`,
       [training.table.recipe, training.table.recipeVersion, JSON.stringify(input.params), JSON.stringify(input.datasets),
         training.result.bundle.segments.length, training.table.customerIds.length, JSON.stringify(metrics),
-        JSON.stringify(training.build.cleaning), JSON.stringify(training.result.report), bundle, input.jobId, JSON.stringify(reference)],
+        JSON.stringify(training.build.cleaning), JSON.stringify(training.result.report), bundle, input.jobId, JSON.stringify(reference),
+        training.value?.model.asOf ?? null, training.value ? JSON.stringify(training.value.model) : null,
+        training.value?.evaluation ? JSON.stringify(training.value.evaluation) : null],
     )
     const version = row!.version
     await tx.copyCsv('assignments', ASSIGNMENT_COLUMNS, toAsync(assignmentCsv(version, training)))
+    if (training.value) await tx.copyCsv('customer_values', CUSTOMER_VALUE_COLUMNS, toAsync(customerValueCsv(version, training.value.customers)))
 
     let activate = false
     let why: string

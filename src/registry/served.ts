@@ -4,6 +4,7 @@
 import type { Database } from '../db/database.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
 import { loadBundle } from './save.ts'
+import { loadServedValue, type ServedValue } from './served-value.ts'
 
 export interface ServedModel {
   version: number
@@ -24,6 +25,8 @@ export interface ServedModel {
   answers: unknown[]
   /** The same, serialized, for GET /predict/customer/{id}. */
   answersJson: (string | undefined)[]
+  /** Each customer's value (registry/served-value.ts); null for a version trained before the value model. */
+  value: ServedValue | null
 }
 
 /** Parses a one-dimensional Postgres array literal of the COPY text format. */
@@ -85,6 +88,7 @@ export async function loadServedModel(db: Database, version: number): Promise<Se
     members: [],
     answers: new Array<unknown>(n),
     answersJson: new Array<string | undefined>(n),
+    value: null,
   }
   const counts = new Int32Array(k)
   lines.forEach((line, i) => {
@@ -105,5 +109,6 @@ export async function loadServedModel(db: Database, version: number): Promise<Se
     const s = served.segment[i]!
     served.members[s]![filled[s]!++] = i
   }
+  served.value = await loadServedValue(db, version, served.index)
   return served
 }

@@ -1,7 +1,7 @@
 // The model registry over HTTP: versions, the active one, its history, promotion and rollback.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { activate, activationHistory, getActiveModel, getModel, listModels } from '../registry/models.ts'
+import { activate, activationHistory, getActiveModel, getEvaluation, getModel, listModels } from '../registry/models.ts'
 import { ActivateBody, VersionParams } from '../schemas/models.ts'
 import { problems } from '../schemas/problem.ts'
 
@@ -21,6 +21,12 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     '/models/:version',
     { schema: { tags, summary: 'One model version', params: VersionParams, response: { 200: ModelRef, ...problems(404) } } },
     async (request) => getModel(app.db, request.params.version),
+  )
+
+  app.get(
+    '/models/:version/evaluation',
+    { schema: { tags, summary: 'The value model\'s holdout evaluation of one version', params: VersionParams, response: { 200: Type.Ref('Evaluation'), ...problems(404) } } },
+    async (request) => getEvaluation(app.db, request.params.version),
   )
 
   app.post(

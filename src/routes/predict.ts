@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { ServedModel } from '../registry/served.ts'
 import { predictBatch } from '../serving/batch.ts'
-import { predict, predictById, predictByIdJson, type Prediction } from '../serving/predict.ts'
-import { BatchBody, ModelQuery, PredictItem } from '../schemas/predict.ts'
+import { optionsFor, predict, predictById, predictByIdJson, type Prediction } from '../serving/predict.ts'
+import { BatchBody, ModelQuery, PredictItem, RfmSchema, ValueSchema } from '../schemas/predict.ts'
 import { problems } from '../schemas/problem.ts'
 
 const tags = ['predictions']
@@ -18,6 +18,9 @@ const BatchItem = Type.Object({
   distances: Type.Optional(Type.Array(Type.Number())),
   features: Type.Optional(Type.Record(Type.String(), Type.Number())),
   recommendations: Type.Optional(Type.Array(Type.Object({ stockCode: Type.String(), description: Type.String() }))),
+  value: Type.Optional(Type.Union([ValueSchema, Type.Null()])),
+  valueReason: Type.Optional(Type.Literal('no-purchase-days')),
+  rfm: Type.Optional(Type.Union([RfmSchema, Type.Null()])),
   error: Type.Optional(Type.Object({ status: Type.Integer(), title: Type.String(), detail: Type.String() })),
 }, { description: 'A prediction, or for an item that failed, its customerId and error' })
 
@@ -45,8 +48,15 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // second chunk through writev, measured slower; docs/benchmarks.md, "Request overhead").
     async (request, reply) => {
       const m = await app.models.get(request.query.model)
-      const body = predictByIdJson(m, request.params.customerId)
-      logged(m, predictById(m, request.params.customerId))
+      const id = request.params.customerId
+      // Another horizon or discount rate: computed from the stored summary, not cached.
+      if (request.query.horizonDays !== undefined || request.query.discountRate !== undefined) {
+        const text = predictByIdJson(m, id, optionsFor(m, request.query))
+        logged(m, predictById(m, id))
+        return reply.type('application/json; charset=utf-8').send(text)
+      }
+      const body = predictByIdJson(m, id)
+      logged(m, predictById(m, id))
       return reply.type('application/json; charset=utf-8').send(body)
     },
   )
@@ -64,7 +74,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const m = await app.models.get(request.query.model)
-      return logged(m, predict(m, request.body))
+      return logged(m, predict(m, request.body, optionsFor(m, request.query)))
     },
   )
 
@@ -81,9 +91,10 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const model = await app.models.get(request.query.model)
+      const o = optionsFor(model, request.query)
       const body = request.body
       const items = 'customerIds' in body ? body.customerIds.map((customerId) => ({ customerId })) : body.items
-      const { json, perSegment } = predictBatch(model, items, (p) => logged(model, p, false))
+      const { json, perSegment } = predictBatch(model, items, (p) => logged(model, p, false), o)
       for (const [segment, n] of perSegment) app.metrics.predictions.inc({ model_version: String(model.version), segment: String(segment) }, n)
       // The response schema documents the shape; fast-json-stringify spent ~300 ms on the nested
       // records of 10,000 items. A string with a JSON content type is written as it is, so the

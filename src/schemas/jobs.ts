@@ -13,6 +13,15 @@ export const TrainBody = Type.Object(
     k: Type.Optional(Type.Union([Type.Integer({ minimum: 2, maximum: 20 }), Type.Literal('auto')], { default: 'auto' })),
     kRange: Type.Optional(Type.Array(Type.Integer({ minimum: 2, maximum: 20 }), { minItems: 2, maxItems: 2, description: '[min, max] for k = "auto"' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    asOf: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description: 'Observation end (YYYY-MM-DD): features and the value model see the rows up to this day; later rows only feed the holdout. Default: the last invoice day (less holdoutDays).',
+      }),
+    ),
+    holdoutDays: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3650, description: 'Evaluate the value model on the days (asOf, asOf + holdoutDays]. Default: from asOf to the end of the data.' }),
+    ),
     activate: Type.Optional(
       Type.Union([Type.Literal('if-better'), Type.Literal('always'), Type.Literal('never')], {
         default: 'if-better',
@@ -32,6 +41,9 @@ export type TrainBody = Static<typeof TrainBody>
 export interface TrainParams extends ModelParams {
   datasetIds: string[]
   activate: 'if-better' | 'always' | 'never'
+  /** Present only when the request set it (equal requests give equal jobs). */
+  asOf?: string
+  holdoutDays?: number
 }
 
 const LogLine = Type.Object({ at: Type.String(), level: Type.String(), message: Type.String() })

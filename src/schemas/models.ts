@@ -24,6 +24,8 @@ export const ModelSchema = Type.Object(
     metrics: Metrics,
     cleaning: Type.Unknown({ description: 'Rows and customers left after each cleaning rule' }),
     jobId: Type.Union([Type.String(), Type.Null()]),
+    asOf: Type.Union([Type.String({ description: 'Observation end (YYYY-MM-DD) of the value model' }), Type.Null()]),
+    value: Type.Unknown({ description: '{asOf, timeUnit: "day", bgnbd: {r, alpha, a, b, logLikelihood, customers, converged}, gammaGamma: {p, q, gamma, logLikelihood, customers, converged}, defaults, churnBands, rfmCuts}; null for a version trained before the value model' }),
     report: Type.Optional(Type.Unknown({ description: 'k scan, PCA, outliers, timings' })),
   },
   { $id: 'Model' },
@@ -36,3 +38,26 @@ export const ActivationSchema = Type.Object(
 
 export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) })
 export const ActivateBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })
+
+const Totals = Type.Object({ actual: Type.Number(), predicted: Type.Number(), baseline: Type.Number() })
+const ErrorPair = Type.Object({ model: Type.Number(), baseline: Type.Number() })
+
+export const EvaluationSchema = Type.Object(
+  {
+    version: Type.Integer(),
+    asOf: Type.Union([Type.String(), Type.Null()]),
+    evaluation: Type.Union([
+      Type.Object({
+        holdoutDays: Type.Integer(),
+        customers: Type.Integer(),
+        purchases: Totals,
+        value: Totals,
+        byRepeatCount: Type.Array(Type.Object({ repeatCount: Type.String(), customers: Type.Integer(), meanActual: Type.Number(), meanPredicted: Type.Number(), meanBaseline: Type.Number() })),
+        mae: Type.Object({ purchases: ErrorPair, value: ErrorPair }),
+        rmse: Type.Optional(Type.Object({ purchases: ErrorPair, value: ErrorPair })),
+      }),
+      Type.Null(),
+    ], { description: 'Repeat purchase days and their value predicted in (asOf, asOf + holdoutDays] against what happened; the baseline carries each customer\'s past repeat rate x/T forward. Null without a holdout.' }),
+  },
+  { $id: 'Evaluation' },
+)

@@ -5,6 +5,7 @@
 import { HttpProblem } from '../errors.ts'
 import type { ServedModel } from '../registry/served.ts'
 import { predict, predictByIdJson, type Prediction, type PredictInput } from './predict.ts'
+import type { ValueOptions } from './value.ts'
 
 export interface BatchAnswer {
   /** `{"modelVersion":…,"predictions":[…]}` */
@@ -13,15 +14,18 @@ export interface BatchAnswer {
   perSegment: Map<number, number>
 }
 
-/** Predicts every item; `seen` is called with each successful prediction (the prediction log samples them). */
-export function predictBatch(m: ServedModel, items: readonly PredictInput[], seen: (p: Prediction) => void): BatchAnswer {
+/**
+ * Predicts every item; `seen` is called with each successful prediction (the prediction log
+ * samples them). `o`: the value's horizon and discount rate (default: the version's).
+ */
+export function predictBatch(m: ServedModel, items: readonly PredictInput[], seen: (p: Prediction) => void, o?: ValueOptions): BatchAnswer {
   const perSegment = new Map<number, number>()
   const parts = items.map((item) => {
     try {
-      const p = predict(m, item)
+      const p = predict(m, item, o)
       seen(p)
       perSegment.set(p.segment.id, (perSegment.get(p.segment.id) ?? 0) + 1)
-      return 'customerId' in item ? predictByIdJson(m, item.customerId) : JSON.stringify(p)
+      return 'customerId' in item ? predictByIdJson(m, item.customerId, o) : JSON.stringify(p)
     } catch (err) {
       if (!(err instanceof HttpProblem)) throw err
       return JSON.stringify({ customerId: 'customerId' in item ? item.customerId : null, error: { status: err.status, title: err.title, detail: err.detail } })

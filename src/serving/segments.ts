@@ -3,8 +3,9 @@
 import { HttpProblem } from '../errors.ts'
 import type { ServedModel } from '../registry/served.ts'
 import { csvRow } from './csv.ts'
+import { segmentValue } from './customer-value.ts'
 
-/** A segment's name, description, size, share, profile and first 10 top products; 404 for an id the model does not have. */
+/** A segment's name, description, size, share, profile, first 10 top products and value aggregates; 404 for an id the model does not have. */
 export function segmentView(m: ServedModel, id: number) {
   const s = m.bundle.segments[id]
   if (!s) throw new HttpProblem(404, 'Not Found', `model version ${m.version} has segments 0 to ${m.bundle.segments.length - 1}, not ${id}`)
@@ -16,6 +17,7 @@ export function segmentView(m: ServedModel, id: number) {
     share: s.share,
     profile: s.profile ?? {},
     topProducts: (s.topProducts ?? []).slice(0, 10),
+    value: segmentValue(m, id),
   }
 }
 

@@ -24,7 +24,10 @@ export async function trainParams(db: Database, body: TrainBody): Promise<TrainP
   try {
     return { datasetIds, ...modelParams(body), activate: body.activate ?? 'if-better' }
   } catch (err) {
-    if (err instanceof InvalidParams) throw new HttpProblem(400, 'Bad Request', err.message, [{ path: 'body.kRange', message: 'min > max' }])
+    if (err instanceof InvalidParams) {
+      const field = /^asOf/.test(err.message) ? 'asOf' : /^holdoutDays/.test(err.message) ? 'holdoutDays' : 'kRange'
+      throw new HttpProblem(400, 'Bad Request', err.message, [{ path: `body.${field}`, message: field === 'kRange' ? 'min > max' : err.message }])
+    }
     // The schema only lets recipe ids and aliases through; this is for a caller that skips it.
     if (err instanceof UnknownRecipe) throw new HttpProblem(400, 'Bad Request', err.message, [{ path: 'body.recipe', message: 'unknown recipe' }])
     throw err

@@ -94,7 +94,7 @@ export function explain(err: unknown): string {
 import type { paths } from './api-schema.ts'
 
 /** The JSON body of a path's 200 (or 201) answer. */
-type Answer<P extends keyof paths, M extends 'get' | 'post' = 'get'> = paths[P][M] extends {
+export type Answer<P extends keyof paths, M extends 'get' | 'post' = 'get'> = paths[P][M] extends {
   responses: { 200: { content: { 'application/json': infer T } } } | { 201: { content: { 'application/json': infer T } } }
 }
   ? T

@@ -6,6 +6,7 @@ import { ApiError, apiKey, explain, get, request, type Activation, type Dataset,
 import { $, fill, h, input, select, type Child } from './dom.ts'
 import { loadTransitions } from './transitions.ts'
 import { RFM, mapChart, profileChart, segmentColor, standardizedMedians, type MapHandle } from './charts.ts'
+import { renderHoldout, segmentValueBlock, type Evaluation } from './value.ts'
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers
@@ -92,10 +93,13 @@ async function loadModelAndSegments(): Promise<void> {
   state.segments = segments.value
   renderSegments(segments.value)
   renderMap(map.status === 'fulfilled' ? map.value : null, map.status === 'rejected' ? map.reason : null)
+  await get<Evaluation>(`/models/${model.version}/evaluation`).then((ev) => renderHoldout($('holdout'), ev), (err) => fill($('holdout'), unavailable(err)))
 }
 
 function renderModel(m: Model): void {
-  const stat = (label: string, value: Child | Child[], title?: string) => h('div', { class: 'stat' }, h('dt', title ? { title } : {}, label), h('dd', {}, value))
+  // The explanation is shown beside the figure, not only as a tooltip.
+  const stat = (label: string, value: Child | Child[], title?: string) =>
+    h('div', { class: 'stat' }, h('dt', title ? { title } : {}, label), h('dd', {}, value), title ? h('dd', { class: 'explain muted small' }, title) : null)
   const datasets = (m.datasets ?? []).map((d) => d.name).join(', ')
   fill(
     $('model'),
@@ -111,6 +115,7 @@ function renderModel(m: Model): void {
       stat('Calinski-Harabasz', num(m.metrics.calinskiHarabasz, 0), 'Between- to within-segment dispersion (higher is better)'),
       stat('Davies-Bouldin', num(m.metrics.daviesBouldin), 'Average similarity of each segment with its closest one (lower is better)'),
       stat('Stability', num(m.metrics.stability), 'Mean adjusted Rand index of refits on bootstrap resamples (1 = identical)'),
+      m.asOf ? stat('Value as of', m.asOf, 'P(alive) and CLV are computed from purchases up to this day') : null,
     ),
     datasets ? h('p', { class: 'muted small' }, `Trained on ${datasets}.`) : null,
   )
@@ -144,6 +149,7 @@ function renderSegments(segments: Segment[]): void {
             h('tbody', {}, rows),
           )
         : null,
+      segmentValueBlock(s.value),
       h('h4', {}, 'Top products'),
       s.topProducts.length > 0
         ? h('ol', { class: 'products small' }, s.topProducts.slice(0, 5).map((p) => h('li', {}, h('span', {}, p.description), h('span', { class: 'muted' }, ` · ${p.stockCode} · ${int.format(p.buyers)} buyers`))))
