@@ -23,6 +23,7 @@ import mapRoutes from './routes/map.ts'
 import modelRoutes from './routes/models.ts'
 import predictRoutes from './routes/predict.ts'
 import segmentRoutes from './routes/segments.ts'
+import scheduleRoutes from './routes/schedules.ts'
 
 export interface BuildOptions {
   /** pino options or false; defaults to JSON logs at config.logLevel. */
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes)
   await app.register(datasetRoutes, { config })
   await app.register(jobRoutes)
+  await app.register(scheduleRoutes)
   await app.register(modelRoutes)
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
