@@ -24,6 +24,7 @@ import modelRoutes from './routes/models.ts'
 import predictRoutes from './routes/predict.ts'
 import segmentRoutes from './routes/segments.ts'
 import customerRoutes from './routes/customers.ts'
+import scheduleRoutes from './routes/schedules.ts'
 
 export interface BuildOptions {
   /** pino options or false; defaults to JSON logs at config.logLevel. */
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes)
   await app.register(datasetRoutes, { config })
   await app.register(jobRoutes)
+  await app.register(scheduleRoutes)
   await app.register(modelRoutes)
   await app.register(predictRoutes)
   await app.register(segmentRoutes)

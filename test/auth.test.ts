@@ -20,7 +20,9 @@ const KEYS: Config['apiKeys'] = [{ role: 'admin', key: ADMIN }, { role: 'read', 
 /** The write operations; everything else in the document is read, except the open ones. */
 const ADMIN_OPS = new Set(['POST /datasets', 'DELETE /datasets/{id}', 'POST /train', 'POST /jobs/{id}/cancel', 'POST /models/{version}/activate', 'POST /drift/check',
   // Webhooks are admin also to read: their targets and delivery logs describe other systems.
-  'POST /webhooks', 'GET /webhooks', 'DELETE /webhooks/{id}', 'GET /webhooks/{id}/deliveries'])
+  'POST /webhooks', 'GET /webhooks', 'DELETE /webhooks/{id}', 'GET /webhooks/{id}/deliveries',
+  // Schedules queue training, as POST /train does.
+  'POST /schedules', 'GET /schedules', 'DELETE /schedules/{name}'])
 const isOpenPath = (p: string) => p.startsWith('/health/') || p === '/metrics'
 
 interface Op {

@@ -1,9 +1,11 @@
-// The job queue on a real database: claims are exclusive, failures retry with backoff, a dead
-// worker's job is re-claimed or failed, cancel stops a running job at a stage boundary.
+// The job queue (pg-boss, src/jobs/boss.ts) on a real database: claims are exclusive, failures
+// retry with backoff, a dead worker's job is re-claimed or failed, cancel stops a running job at a
+// stage boundary, and our jobs row and the pg-boss job are written in one transaction.
 import t from 'tap'
 import { openDatabase, type Database } from '../src/db/database.ts'
 import { migrate } from '../src/db/migrate.ts'
-import { claim, enqueue, getJob, requestCancel } from '../src/jobs/queue.ts'
+import { enqueue, getJob, requestCancel } from '../src/jobs/queue.ts'
+import { bossFor, TRAIN_QUEUE } from '../src/jobs/boss.ts'
 import { PermanentJobError, startWorker, type JobHandler } from '../src/jobs/worker.ts'
 import { backend, freshConfig } from './helpers/db.ts'
 
@@ -69,7 +71,7 @@ t.test(`job queue on ${backend}`, async (t) => {
     await w.stop()
     t.equal(done.status, 'succeeded')
     t.equal(done.attempts, 2, 'second attempt succeeded')
-    t.ok(done.log.some((l) => /attempt 1 failed: transient; retrying in 1 s/.test(l.message)))
+    t.ok(done.log.some((l) => /attempt 1 failed: transient; retrying with backoff/.test(l.message)))
 
     const bad = await enqueue(db, { bad: true })
     const w2 = startWorker(db, async () => { throw new PermanentJobError('no data') }, { pollMs: 20 })
@@ -102,18 +104,44 @@ t.test(`job queue on ${backend}`, async (t) => {
   })
 
   t.test('a job whose worker stopped heartbeating is claimed again, then failed when out of attempts', async (t) => {
+    const boss = await bossFor(db)
     const { job } = await enqueue(db, { dead: true })
     // A worker that claims and then dies: no heartbeat, no finish.
-    const claimed = await claim(db, 'dead-worker', 60_000)
-    t.equal(claimed?.id, job.id)
-    t.equal(await claim(db, 'other', 60_000), null, 'a live claim is exclusive')
-    await db.query(`UPDATE jobs SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [job.id])
-    const again = await claim(db, 'rescuer', 15_000)
-    t.equal(again?.id, job.id, 'stale job re-claimed')
-    t.equal(again?.attempts, 2)
+    const [claimed] = await boss.fetch<{ jobId: string }>(TRAIN_QUEUE)
+    t.equal(claimed?.data.jobId, job.id)
+    await db.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker' WHERE id = $1`, [job.id])
+    t.same(await boss.fetch(TRAIN_QUEUE), [], 'a live claim is exclusive')
+    // Its heartbeat goes stale; pg-boss' supervisor puts it back for a retry.
+    const stale = async () => {
+      await db.query(`UPDATE pgboss.job SET heartbeat_on = now() - interval '1 hour', started_on = now() - interval '1 hour' WHERE id = $1`, [job.id])
+      await boss.supervise(TRAIN_QUEUE)
+    }
+    await stale()
+    let rescued = false
+    const w = startWorker(db, async (_p, ctx) => {
+      rescued = true
+      t.equal(ctx.attempt, 2)
+      throw new Error('and this one dies too')
+    }, { pollMs: 20, id: 'rescuer' })
+    await until(() => getJob(db, job.id), (j) => j.attempts === 2 && j.status === 'queued')
+    await w.stop()
+    t.ok(rescued, 'stale job claimed again')
     t.ok((await getJob(db, job.id)).log.some((l) => /worker dead-worker stopped heartbeating; claimed by rescuer/.test(l.message)))
-    await db.query(`UPDATE jobs SET attempts = max_attempts, heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [job.id])
-    t.equal(await claim(db, 'third', 15_000), null, 'out of attempts: not handed out')
-    t.match(await getJob(db, job.id), { status: 'failed', error: /stopped responding/ })
+    // The last attempt's worker dies as well: out of retries, the dead letter fails the row.
+    await until(async () => (await boss.fetch<{ jobId: string }>(TRAIN_QUEUE, { ignoreStartAfter: true }))[0], (j) => j !== undefined)
+    await db.query(`UPDATE jobs SET status = 'running', attempts = 3, locked_by = 'dead-again' WHERE id = $1`, [job.id])
+    await stale()
+    const w2 = startWorker(db, async () => ({}), { pollMs: 20 })
+    const failed = await until(() => getJob(db, job.id), (j) => j.status === 'failed')
+    await w2.stop()
+    t.match(failed, { status: 'failed', attempts: 3, error: /stopped responding/ })
+  })
+
+  t.test('the job row and the pg-boss job commit or roll back together', async (t) => {
+    const { job } = await enqueue(db, { together: true })
+    const [row] = await db.query<{ state: string; singleton_key: string }>('SELECT state, singleton_key FROM pgboss.job WHERE id = $1', [job.id])
+    t.equal(row?.state, 'created', 'a pg-boss job with the same id')
+    await requestCancel(db, job.id)
+    t.equal((await db.query<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [job.id]))[0]?.state, 'cancelled', 'cancel reaches pg-boss')
   })
 })

@@ -55,6 +55,8 @@ t.test('API and worker processes on one Postgres', { skip: backend === 'postgres
     for (const seed of [1, 2, 3]) ids.push(((await (await post('/train', { seed, k: 3, activate: 'always' })).json()) as any).id)
     const jobs = await Promise.all(ids.map((id) => waitJob(id)))
     t.same(jobs.map((j) => j.status), ['succeeded', 'succeeded', 'succeeded'])
+    // A repeated attempt says why in its log (the failed attempt's error).
+    for (const j of jobs.filter((x) => x.attempts > 1)) t.comment(`job ${j.id} log: ${JSON.stringify(j.log.filter((l: { level: string }) => l.level !== 'info'))}`)
     t.same(jobs.map((j) => j.attempts), [1, 1, 1], 'one attempt each')
     const claimedBy = jobs.map((j) => j.log.filter((l: { message: string }) => l.message.startsWith('claimed by')).length)
     t.same(claimedBy, [1, 1, 1], 'each claimed once')

@@ -40,7 +40,26 @@ export interface Database extends SqlRunner {
    * dedicated connection listens (and reconnects); PGlite delivers its own notifications.
    */
   listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>
+  /**
+   * pg-boss's view of this database (src/jobs/boss.ts): one statement with parameters, or a
+   * block of several without, with every result's rows.
+   */
+  readonly executeSql: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>
+  /** Runs `fn` first when the database is closed (the job queue stops before its connection goes). */
+  onClose(fn: () => Promise<void>): void
   close(): Promise<void>
+}
+
+/** Runs the close hooks, newest first, then closes the handle itself. */
+function closer(final: () => Promise<void>): { onClose(fn: () => Promise<void>): void; close(): Promise<void> } {
+  const hooks: (() => Promise<void>)[] = []
+  return {
+    onClose: (fn) => { hooks.unshift(fn) },
+    async close() {
+      for (const fn of hooks.splice(0)) await fn()
+      await final()
+    },
+  }
 }
 
 function copySql(table: string, columns: readonly string[], source: string): string {
@@ -76,9 +95,20 @@ export async function openPostgres(url: string): Promise<Database> {
   // server stops): its next query fails instead, the transaction rolls back, and it is discarded.
   pool.on('connect', (client) => { client.on('error', () => {}) })
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  const closing = closer(async () => {
+    await prisma.$disconnect()
+    await pool.end()
+  })
   return {
     kind: 'postgres',
     prisma,
+    async executeSql(text, values) {
+      // Without parameters node-postgres sends a multi-statement block and answers one result each.
+      const res = (await pool.query(text, values)) as pg.QueryResult | pg.QueryResult[]
+      return { rows: Array.isArray(res) ? res.flatMap((r) => r.rows ?? []) : res.rows }
+    },
+    onClose: closing.onClose,
+    close: closing.close,
     async query(text, params) {
       return (await pool.query(text, params)).rows
     },
@@ -135,10 +165,6 @@ export async function openPostgres(url: string): Promise<Database> {
         await client?.end().catch(() => {})
       }
     },
-    async close() {
-      await prisma.$disconnect()
-      await pool.end()
-    },
   }
 }
 
@@ -192,7 +218,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   // PGlite does not create the parent folders of its data directory.
   await mkdir(dataDir, { recursive: true })
   // Loaded only for the embedded backend: the module alone adds about 48 MiB to the process.
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
+  const [{ PGlite }, { PrismaPGlite }, { fromPglite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter'), import('pg-boss')])
   // Postgres' default shared_buffers (128 MB) lives in PGlite's WebAssembly memory, which never
   // shrinks: 16 MB cut the idle server by ~130 MiB at the same query times (docs/benchmarks.md).
   // The embedded database is one session on a laptop-sized data set; the OS page cache still
@@ -202,9 +228,19 @@ export async function openPglite(dataDir: string): Promise<Database> {
   const lite = await PGlite.create(dir, { startParams })
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
   const direct = pgliteTx(lite)
+  // pg-boss's own PGlite adapter: it also rolls back a block that failed half-way, which a
+  // single connection would otherwise carry into every later statement.
+  const boss = fromPglite(lite)
+  const closing = closer(async () => {
+    await prisma.$disconnect()
+    await lite.close()
+  })
   return {
     kind: 'pglite',
     prisma,
+    executeSql: (text, values) => boss.executeSql(text, values),
+    onClose: closing.onClose,
+    close: closing.close,
     query: direct.query,
     exec: direct.exec,
     transaction: (fn) => lite.transaction((tx) => fn(pgliteTx(tx))),
@@ -215,10 +251,6 @@ export async function openPglite(dataDir: string): Promise<Database> {
     },
     async listen(channel, fn) {
       return lite.listen(channel, fn)
-    },
-    async close() {
-      await prisma.$disconnect()
-      await lite.close()
     },
   }
 }

@@ -9,13 +9,14 @@ import { Dataset } from '../schemas/datasets.ts'
 import { JobSchema } from '../schemas/jobs.ts'
 import { ActivationSchema, EvaluationSchema, ModelSchema } from '../schemas/models.ts'
 import { WebhookSchema } from '../schemas/webhooks.ts'
+import { ScheduleSchema } from '../schemas/schedules.ts'
 import { PredictionSchema } from '../schemas/predict.ts'
 import { SegmentSchema } from '../schemas/segments.ts'
 
 export default fp(async function docs(app: FastifyInstance) {
   app.addSchema(Problem)
   app.addSchema(Dataset)
-  for (const schema of [JobSchema, ModelSchema, ActivationSchema, EvaluationSchema, PredictionSchema, SegmentSchema, WebhookSchema]) app.addSchema(schema)
+  for (const schema of [JobSchema, ModelSchema, ActivationSchema, EvaluationSchema, PredictionSchema, SegmentSchema, WebhookSchema, ScheduleSchema]) app.addSchema(schema)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -1,5 +1,5 @@
-// WORKER=inline: the API process also runs training jobs. It stops claiming and hands back a
-// running job when the app closes.
+// WORKER=inline: the API process also runs training jobs (a pg-boss worker). It stops taking
+// jobs and hands back a running one when the app closes.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
@@ -25,6 +25,8 @@ export default fp(async function inlineWorker(app: FastifyInstance, opts: { conf
   app.addHook('onReady', async () => {
     const worker = startWorker(app.db, timed, { logger: app.log, ...opts.worker })
     app.log.info({ worker: worker.id }, 'inline job worker started')
+    // A job queued by this process is picked up now rather than at the next poll.
+    app.jobsQueued = () => worker.wake()
     app.addHook('onClose', async () => worker.stop())
   })
 })

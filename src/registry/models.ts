@@ -93,7 +93,20 @@ export function noActiveModel(): HttpProblem {
 }
 
 /** Makes `version` the active one inside `tx` and records the move; no-op if it already is. */
+/**
+ * Serialises activations until the transaction ends. Row locks cannot: before the first model
+ * there is no active_model row to lock, and two trainings saving at once both inserted it; the
+ * loser's duplicate key failed a whole job attempt (seen as attempts = 2 with two workers).
+ */
+export async function lockActivation(tx: SqlTx): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ACTIVATION_LOCK])
+}
+
+/** The advisory lock key of activations (any constant unique to this use). */
+const ACTIVATION_LOCK = 0x5e9_ac71
+
 export async function activateIn(tx: SqlTx, version: number, reason: string, actor: string): Promise<boolean> {
+  await lockActivation(tx)
   const current = await tx.query<{ version: number }>('SELECT version FROM active_model WHERE id = 1 FOR UPDATE')
   const from = current[0]?.version ?? null
   if (from === version) return false

@@ -6,7 +6,7 @@ import { serializeBundle, parseBundle, type ModelBundle } from '../pipeline/bund
 import { boughtStockCodes } from '../pipeline/recommend.ts'
 import type { Training } from '../training/train.ts'
 import { buildReference } from '../drift/model-reference.ts'
-import { activateIn, isBetter, type ModelMetrics } from './models.ts'
+import { activateIn, isBetter, lockActivation, type ModelMetrics } from './models.ts'
 import { customerValueCsv, CUSTOMER_VALUE_COLUMNS } from './value-rows.ts'
 
 export type ActivationPolicy = 'if-better' | 'always' | 'never'
@@ -97,6 +97,8 @@ export async function saveModel(db: Database, input: SaveInput): Promise<SaveOut
       activate = true
       why = 'activate = always'
     } else {
+      // Compared with the active model as it is when this one is saved, not as another save left it half-way.
+      await lockActivation(tx)
       const active = await tx.query<{ metrics: ModelMetrics }>(
         'SELECT m.metrics FROM active_model a JOIN model_versions m ON m.version = a.version WHERE a.id = 1 FOR UPDATE OF a')
       const verdict = isBetter(metrics, active[0]?.metrics ?? null)

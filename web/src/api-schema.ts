@@ -1560,6 +1560,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every training schedule, by name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create or replace a training schedule (cron in a time zone)
+         * @description Each run queues a job as POST /train with `train` would, resolved at run time. A run is skipped while an identical job is queued or running.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 5-field cron (minute hour day month weekday), e.g. "0 3 * * 1" for Mondays at 03:00 */
+                        cron: string;
+                        /** @description Letters, digits, _ . - (it appears in URLs) */
+                        name: string;
+                        train?: {
+                            /**
+                             * @description if-better: activate when the new model beats the active one by the rule in the README
+                             * @default if-better
+                             */
+                            activate?: "if-better" | "always" | "never";
+                            /** @description Observation end (YYYY-MM-DD): features and the value model see the rows up to this day; later rows only feed the holdout. Default: the last invoice day (less holdoutDays). */
+                            asOf?: string;
+                            /** @description Default: every dataset */
+                            datasetIds?: string[];
+                            /** @description Evaluate the value model on the days (asOf, asOf + holdoutDays]. Default: from asOf to the end of the data. */
+                            holdoutDays?: number;
+                            /** @default auto */
+                            k?: number | "auto";
+                            /** @description [min, max] for k = "auto" */
+                            kRange?: number[];
+                            /**
+                             * @description default (ours) or original (the original project's 15 features); seed is accepted as an alias of original, its former name
+                             * @default default
+                             */
+                            recipe?: "default" | "original" | "seed";
+                            seed?: number;
+                        };
+                        /**
+                         * @description IANA time zone the cron is read in
+                         * @default UTC
+                         */
+                        tz?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a training schedule (jobs it queued stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Letters, digits, _ . - (it appears in URLs) */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description application/problem+json (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/segments": {
         parameters: {
             query?: never;
@@ -2401,6 +2561,40 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        Schedule: {
+            /** Format: date-time */
+            createdAt: string;
+            cron: string;
+            name: string;
+            /** @description The next three runs */
+            next: string[];
+            train: {
+                /**
+                 * @description if-better: activate when the new model beats the active one by the rule in the README
+                 * @default if-better
+                 */
+                activate: "if-better" | "always" | "never";
+                /** @description Observation end (YYYY-MM-DD): features and the value model see the rows up to this day; later rows only feed the holdout. Default: the last invoice day (less holdoutDays). */
+                asOf?: string;
+                /** @description Default: every dataset */
+                datasetIds?: string[];
+                /** @description Evaluate the value model on the days (asOf, asOf + holdoutDays]. Default: from asOf to the end of the data. */
+                holdoutDays?: number;
+                /** @default auto */
+                k: number | "auto";
+                /** @description [min, max] for k = "auto" */
+                kRange?: number[];
+                /**
+                 * @description default (ours) or original (the original project's 15 features); seed is accepted as an alias of original, its former name
+                 * @default default
+                 */
+                recipe: "default" | "original" | "seed";
+                seed?: number;
+            };
+            tz: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         Segment: {
             description: string;

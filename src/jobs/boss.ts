@@ -1,0 +1,71 @@
+// The job queue is pg-boss (docs/decisions.md, "Why pg-boss"): it claims, retries with backoff,
+// expires a job whose worker stopped heartbeating, dead-letters a job out of retries and runs
+// cron schedules. It lives in the `pgboss` schema of our own database, reached through the one
+// query interface of src/db/database.ts on Postgres and PGlite alike. Our `jobs` table keeps
+// what pg-boss has not (stage, progress, log, params) and is what the HTTP API shows.
+import { PgBoss, type Db as IDatabase } from 'pg-boss'
+import type { Database, SqlTx } from '../db/database.ts'
+
+/** Training jobs; `data` is `{ jobId }`, a row of our `jobs` table. */
+export const TRAIN_QUEUE = 'train'
+/** A training job out of retries lands here, so its `jobs` row is failed even when no handler saw the end. */
+export const TRAIN_DEAD_QUEUE = 'train-dead'
+/** Scheduled trainings: each run of a schedule sends `{ schedule, train }` here, which queues a normal job. */
+export const SCHEDULE_QUEUE = 'train-schedule'
+
+/** A worker proves it is alive this often (pg-boss sends the heartbeat every half of it). */
+export const HEARTBEAT_SECONDS = 30
+/** How often pg-boss looks for jobs whose heartbeat stopped (and runs its other checks). */
+const SUPERVISE_SECONDS = 5
+/** attempts = 1 + retries; the jobs row shows `max_attempts`. */
+export const MAX_ATTEMPTS = 3
+
+/** pg-boss on one of our transactions: a job sent with it commits or rolls back with that transaction. */
+export function txAdapter(tx: SqlTx): IDatabase {
+  return { executeSql: async (text, values) => ({ rows: await tx.query(text, values) }) }
+}
+
+const started = new WeakMap<Database, Promise<PgBoss>>()
+
+async function start(db: Database): Promise<PgBoss> {
+  const boss = new PgBoss({
+    db: { executeSql: db.executeSql },
+    backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
+    superviseIntervalSeconds: SUPERVISE_SECONDS,
+    monitorIntervalSeconds: SUPERVISE_SECONDS,
+    registerInstance: false,
+  })
+  // pg-boss reports background failures (a supervise pass while the database is down) as events;
+  // without a listener an 'error' event would end the process.
+  boss.on('error', () => {})
+  await boss.start()
+  await boss.createQueue(TRAIN_DEAD_QUEUE, { retryLimit: 5, retryDelay: 1, retryBackoff: true })
+  await boss.createQueue(TRAIN_QUEUE, {
+    // One job per params hash (singletonKey) in created, retry or active: identical trainings never overlap.
+    policy: 'exclusive',
+    retryLimit: MAX_ATTEMPTS - 1,
+    retryDelay: 1,
+    retryBackoff: true,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+    // A training is bounded by the heartbeat, not the clock: a long, healthy one must not expire.
+    expireInSeconds: 24 * 3600,
+    deadLetter: TRAIN_DEAD_QUEUE,
+  })
+  await boss.createQueue(SCHEDULE_QUEUE, { retryLimit: 3, retryDelay: 5, retryBackoff: true })
+  db.onClose(async () => {
+    started.delete(db)
+    await boss.stop({ graceful: true, timeout: 10_000, close: false })
+  })
+  return boss
+}
+
+/** The one pg-boss instance for `db`, started (schema and queues created) on first use. */
+export function bossFor(db: Database): Promise<PgBoss> {
+  let boss = started.get(db)
+  if (!boss) {
+    boss = start(db)
+    started.set(db, boss)
+    boss.catch(() => started.delete(db))
+  }
+  return boss
+}
