@@ -2,7 +2,7 @@
 // id order as JSON pages (an opaque cursor pins the model version), or all of them as CSV.
 import { HttpProblem } from '../errors.ts'
 import type { ServedModel } from '../registry/served.ts'
-import { csvRow } from './csv.ts'
+import { csvRow } from '../codec/csv.ts'
 
 /** A segment's name, description, size, share, profile and first 10 top products; 404 for an id the model does not have. */
 export function segmentView(m: ServedModel, id: number) {
