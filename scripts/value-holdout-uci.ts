@@ -1,6 +1,7 @@
 // One-off check of the value library on the full UCI file before its integration: calibrate up to
 // asOf 2011-09-09, evaluate the 91 days after (docs/pipeline.md section 6). Prints the holdout table.
-// node scripts/value-holdout-uci.ts [path to online_retail.csv.gz]
+// node scripts/value-holdout-uci.ts [path to online_retail.csv.gz; default test/fixtures/]
+import { FULL_DATA } from '../test/helpers/data.ts'
 import { loadRetailCsvGz, sortByCustomer } from '../test/helpers/retail-csv.ts'
 import { StreamingCleaner } from '../src/pipeline/clean.ts'
 import { dayOf } from '../src/pipeline/calendar.ts'
@@ -9,7 +10,7 @@ import { fitBgNbd } from '../src/value/bgnbd.ts'
 import { fitGammaGamma } from '../src/value/gamma-gamma.ts'
 import { evaluateHoldout, holdoutActuals, type HoldoutCustomer } from '../src/value/holdout.ts'
 
-const path = process.argv[2] ?? '../shared/data/online_retail.csv.gz'
+const path = process.argv[2] ?? FULL_DATA
 const rows = sortByCustomer(loadRetailCsvGz(path))
 const cleaner = new StreamingCleaner()
 const lines = new Map<string, { day: number; quantity: number; price: number; cancelled: boolean }[]>()

@@ -1,6 +1,6 @@
 // Member exports open in spreadsheets: a customer id crafted as a formula must arrive as text.
 import t from 'tap'
-import { csvCell, csvRow } from '../src/serving/csv.ts'
+import { csvCell, csvRow } from '../src/codec/csv.ts'
 import fc from 'fast-check'
 
 t.test('cells a spreadsheet would evaluate are neutralized', async (t) => {

@@ -1,6 +1,6 @@
 // Cleaning, the two feature recipes, the streaming builder, profiles, names and recommendations.
-// Real data: the committed 445-customer fixture always; the full UCI file when
-// ../shared/data/online_retail.csv.gz exists (seed parity with the original's 4,282 customers).
+// Real data: the committed 445-customer fixture and the full UCI file, both under test/fixtures/
+// (test/helpers/data.ts; seed parity with the original's 4,282 customers).
 import { resolve } from 'node:path'
 import t from 'tap'
 import { CLEANING_RULES, isAnomalousStockCode, isCancellation, isExcludedDescription, StreamingCleaner } from '../src/pipeline/clean.ts'

@@ -1,5 +1,5 @@
 // Shared by the benchmarks: real server processes, their peak RSS, streaming uploads, scratch
-// databases, and the data files (the full UCI file from ../shared, larger files made from it).
+// databases, and the data files (the full UCI file from test/fixtures/, larger files made from it).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { once } from 'node:events'
@@ -15,7 +15,7 @@ export const OUT = path.join(ROOT, 'bench', 'out')
 export const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 export function fullFile(): string {
-  const file = process.env.BENCH_FILE ?? path.join(ROOT, '..', 'shared', 'data', 'online_retail.csv.gz')
+  const file = process.env.BENCH_FILE ?? path.join(ROOT, 'test', 'fixtures', 'online_retail.csv.gz')
   if (!existsSync(file)) throw new Error(`${file} not found: set BENCH_FILE to the full UCI Online Retail CSV (gzipped)`)
   return file
 }

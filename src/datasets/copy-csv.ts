@@ -1,6 +1,7 @@
-// Transaction rows as Postgres COPY CSV. Text is always quoted, so an empty string stays an empty
-// string and an unquoted empty field means NULL.
+// Transaction rows as Postgres COPY CSV: the transactions table's columns and the row encoder
+// (field escaping is `copyCsvText` of src/codec/csv.ts).
 import type { Line } from '../pipeline/types.ts'
+import { copyCsvText } from '../codec/csv.ts'
 
 export const TRANSACTION_COLUMNS = [
   'dataset_id', 'line', 'invoice_no', 'stock_code', 'description', 'quantity', 'invoice_date', 'unit_price', 'customer_id', 'country',
@@ -9,12 +10,7 @@ export const TRANSACTION_COLUMNS = [
 /** The columns of a workbook's rows: the sheet too (CSV rows take its default, 0). */
 export const SHEET_TRANSACTION_COLUMNS = ['dataset_id', 'sheet', ...TRANSACTION_COLUMNS.slice(1)] as const
 
-const QUOTE = /"/g
-
-function text(value: string | null): string {
-  if (value === null) return ''
-  return `"${value.includes('"') ? value.replace(QUOTE, '""') : value}"`
-}
+const text = copyCsvText
 
 /** `YYYY-MM-DD HH:MM:SS` of an epoch-ms wall-clock time (see Transaction.invoiceDate). */
 export function wallClock(ms: number): string {

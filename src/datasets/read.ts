@@ -3,22 +3,19 @@
 // COPY text and are parsed in batches, so no result set of row objects is ever materialised.
 import type { Database } from '../db/database.ts'
 import type { Transaction } from '../pipeline/types.ts'
+import { copyLines, decodeCopyString, decodeCopyText } from '../codec/csv.ts'
 
 const BATCH = 8192
 
-function unescape(field: string): string {
-  if (!field.includes('\\')) return field
-  return field.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c === 'b' ? '\b' : c === 'f' ? '\f' : c === 'v' ? '\v' : c))
-}
-
-const text = (field: string): string | null => (field === '\\N' ? null : unescape(field))
+const text = decodeCopyText
+const str = decodeCopyString
 
 /** Parses one COPY text line of the SELECT below. */
 function parseLine(line: string): Transaction {
   const f = line.split('\t')
   return {
-    invoiceNo: unescape(f[0] as string),
-    stockCode: unescape(f[1] as string),
+    invoiceNo: str(f[0] as string),
+    stockCode: str(f[1] as string),
     description: text(f[2] as string),
     quantity: Number(f[3]),
     invoiceDate: Number(f[4]) * 1000,
@@ -58,23 +55,15 @@ export function readTransactions(db: Database, datasetIds: readonly string[]): A
 
 /** The COPY text of `transactionsSelect` as batches of transactions. */
 export async function* parseCopyRows(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Transaction[]> {
-  const decoder = new TextDecoder()
-  let rest = ''
   let batch: Transaction[] = []
-  for await (const chunk of chunks) {
-    const textChunk = rest + decoder.decode(chunk, { stream: true })
-    let start = 0
-    let nl: number
-    while ((nl = textChunk.indexOf('\n', start)) >= 0) {
-      batch.push(parseLine(textChunk.slice(start, nl)))
-      start = nl + 1
+  for await (const lines of copyLines(chunks)) {
+    for (const line of lines) {
+      batch.push(parseLine(line))
       if (batch.length === BATCH) {
         yield batch
         batch = []
       }
     }
-    rest = textChunk.slice(start)
   }
-  if (rest.length > 0) batch.push(parseLine(rest))
   if (batch.length > 0) yield batch
 }

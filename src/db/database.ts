@@ -83,6 +83,27 @@ function pgTx(client: pg.PoolClient): SqlTx {
   }
 }
 
+/** One transaction on a pooled client; a client whose ROLLBACK failed is discarded, not reused. */
+async function poolTransaction<T>(pool: pg.Pool, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken = false
+  try {
+    await client.query('BEGIN')
+    const result = await fn(pgTx(client))
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK')
+    } catch {
+      broken = true
+    }
+    throw err
+  } finally {
+    client.release(broken)
+  }
+}
+
 export async function openPostgres(url: string): Promise<Database> {
   // Prisma's query compiler is WebAssembly, compiled on the first query. V8's optimizing tier
   // (TurboFan) cost 80 MiB of RSS for it, its baseline tier (Liftoff) 35 MiB, with the same
@@ -126,25 +147,7 @@ export async function openPostgres(url: string): Promise<Database> {
         client.release(!complete)
       }
     },
-    async transaction(fn) {
-      const client = await pool.connect()
-      let broken = false
-      try {
-        await client.query('BEGIN')
-        const result = await fn(pgTx(client))
-        await client.query('COMMIT')
-        return result
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK')
-        } catch {
-          broken = true
-        }
-        throw err
-      } finally {
-        client.release(broken)
-      }
-    },
+    transaction: (fn) => poolTransaction(pool, fn),
     async listen(channel, fn) {
       let client: pg.Client | undefined
       let stopped = false

@@ -6,6 +6,7 @@ import { serializeBundle, parseBundle, type ModelBundle } from '../pipeline/bund
 import { boughtStockCodes } from '../pipeline/recommend.ts'
 import type { Training } from '../training/train.ts'
 import { buildReference } from '../drift/model-reference.ts'
+import { copyCsvNumberArray, copyCsvText, copyCsvTextArray } from '../codec/csv.ts'
 import { activateIn, isBetter, lockActivation, type ModelMetrics } from './models.ts'
 import { customerValueCsv, CUSTOMER_VALUE_COLUMNS } from './value-rows.ts'
 
@@ -13,24 +14,14 @@ export type ActivationPolicy = 'if-better' | 'always' | 'never'
 
 export const ASSIGNMENT_COLUMNS = ['version', 'customer_id', 'segment', 'distances', 'features', 'products', 'outlier'] as const
 
-const csvText = (s: string) => `"${s.replaceAll('"', '""')}"`
-// Postgres array literal elements: quoted, with backslash and quote escaped.
-const arrayText = (items: readonly string[]) => `{${items.map((s) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`
-/** A float8[] literal, quoted as one CSV field (its commas would split it otherwise). */
-const arrayNum = (a: ArrayLike<number>, from: number, to: number) => {
-  let out = '"{'
-  for (let i = from; i < to; i++) out += (i > from ? ',' : '') + String(a[i])
-  return `${out}}"`
-}
-
 function* assignmentCsv(version: number, t: Training, chunkRows = 2000): Generator<string> {
   const { table, result, build } = t
   const k = result.distances.cols
   const d = table.features.length
   let out = ''
   for (let i = 0; i < table.customerIds.length; i++) {
-    out += `${version},${csvText(table.customerIds[i]!)},${result.assignments[i]},${arrayNum(result.distances.data, i * k, (i + 1) * k)},`
-      + `${arrayNum(table.values, i * d, (i + 1) * d)},${csvText(arrayText(boughtStockCodes(build.baskets, i)))},${result.outliers[i] === 1}\n`
+    out += `${version},${copyCsvText(table.customerIds[i]!)},${result.assignments[i]},${copyCsvNumberArray(result.distances.data, i * k, (i + 1) * k)},`
+      + `${copyCsvNumberArray(table.values, i * d, (i + 1) * d)},${copyCsvTextArray(boughtStockCodes(build.baskets, i))},${result.outliers[i] === 1}\n`
     if ((i + 1) % chunkRows === 0) {
       yield out
       out = ''

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
 import { loadBundle } from './save.ts'
 import { loadServedValue, type ServedValue } from './served-value.ts'
+import { copyLines, decodeCopyString } from '../codec/csv.ts'
 
 export interface ServedModel {
   version: number
@@ -55,25 +56,14 @@ export function parseArrayLiteral(s: string): string[] {
   return out
 }
 
-// COPY text escapes backslashes in field values; array quoting sits inside that.
-const copyUnescape = (f: string) => (f.includes('\\') ? f.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : f)
-
 export async function loadServedModel(db: Database, version: number): Promise<ServedModel | null> {
   const bundle = await loadBundle(db, version)
   if (!bundle) return null
   const k = bundle.segments.length
   const d = bundle.features.length
   const lines: string[] = []
-  const decoder = new TextDecoder()
-  let rest = ''
   const select = `SELECT customer_id, segment, distances, features, products, outlier FROM assignments WHERE version = ${Number(version)} ORDER BY customer_id COLLATE "C"`
-  for await (const chunk of db.copyOut(select)) {
-    const text = rest + decoder.decode(chunk, { stream: true })
-    const parts = text.split('\n')
-    rest = parts.pop() ?? ''
-    for (const p of parts) lines.push(p)
-  }
-  if (rest) lines.push(rest)
+  for await (const batch of copyLines(db.copyOut(select))) for (const line of batch) lines.push(line)
   const n = lines.length
   const served: ServedModel = {
     version,
@@ -93,14 +83,14 @@ export async function loadServedModel(db: Database, version: number): Promise<Se
   const counts = new Int32Array(k)
   lines.forEach((line, i) => {
     const [id, seg, dist, feat, prods, out] = line.split('\t') as [string, string, string, string, string, string]
-    const customerId = copyUnescape(id)
+    const customerId = decodeCopyString(id)
     served.customerIds[i] = customerId
     served.index.set(customerId, i)
     served.segment[i] = Number(seg)
     counts[Number(seg)]!++
     parseArrayLiteral(dist).forEach((v, j) => { served.distances[i * k + j] = Number(v) })
     parseArrayLiteral(feat).forEach((v, j) => { served.features[i * d + j] = Number(v) })
-    served.products[i] = parseArrayLiteral(copyUnescape(prods))
+    served.products[i] = parseArrayLiteral(decodeCopyString(prods))
     served.outlier[i] = out === 't' ? 1 : 0
   })
   served.members = Array.from(counts, (c) => new Int32Array(c))

@@ -1,15 +1,16 @@
 // A version's customer values as COPY CSV rows (table customer_values), and back.
 import type { CustomerValue } from '../value/model.ts'
+import { copyCsvText } from '../codec/csv.ts'
 
 export const CUSTOMER_VALUE_COLUMNS = [
   'version', 'customer_id', 'reason', 'x', 'tx', 't', 'mean_repeat_value', 'purchases', 'recency_days', 'p_alive',
   'expected_purchases', 'expected_order_value', 'clv', 'churn_risk', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_group',
 ] as const
 
-const q = (s: string) => `"${s.replaceAll('"', '""')}"`
+const q = copyCsvText
 // An empty unquoted CSV field is NULL in COPY.
 const num = (v: number | null) => (v === null || !Number.isFinite(v) ? '' : String(v))
-const str = (v: string | null) => (v === null ? '' : q(v))
+const str = copyCsvText
 
 export function* customerValueCsv(version: number, customers: readonly CustomerValue[], chunkRows = 2000): Generator<string> {
   let out = ''

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { customerHistory, modelTransitions, movers } from '../history/service.ts'
 import { CustomerParams, HistorySchema, MoversQuery, MoversSchema, TransitionsQuery, TransitionsSchema, VersionOnly } from '../schemas/history.ts'
 import { problems } from '../schemas/problem.ts'
-import { csvRow } from '../serving/csv.ts'
+import { csvRow } from '../codec/csv.ts'
 
 const tags = ['history']
 

@@ -4,7 +4,7 @@
 import type { ServedModel } from '../registry/served.ts'
 import { CHURN_CODES } from '../registry/served-value.ts'
 import { RFM_GROUPS } from '../value/rfm.ts'
-import { csvRow } from './csv.ts'
+import { csvRow } from '../codec/csv.ts'
 
 export interface SegmentValue {
   /** Customers of the segment with a value (a purchase day up to asOf). */

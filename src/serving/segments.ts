@@ -2,7 +2,7 @@
 // id order as JSON pages (an opaque cursor pins the model version), or all of them as CSV.
 import { HttpProblem } from '../errors.ts'
 import type { ServedModel } from '../registry/served.ts'
-import { csvRow } from './csv.ts'
+import { csvRow } from '../codec/csv.ts'
 import { segmentValue } from './customer-value.ts'
 
 /** A segment's name, description, size, share, profile, first 10 top products and value aggregates; 404 for an id the model does not have. */
