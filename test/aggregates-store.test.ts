@@ -10,7 +10,7 @@ import { testApp } from './helpers/app.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
 
-function close(t: Tap.Test, a: Float64Array, b: Float64Array, what: string): void {
+function close(t: { ok(v: boolean, m: string): void }, a: Float64Array, b: Float64Array, what: string): void {
   let worst = 0
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)))
   t.ok(a.length === b.length && worst <= 1e-9, `${what}: ${a.length} values, worst relative difference ${worst}`)
