@@ -52,18 +52,18 @@ const modes: Record<string, (args: string[]) => Promise<object>> = {
     const rows = await stream(file!, (rs) => {
       for (let i = 0; i < rs.length; i++) b.push(rs[i]!)
     })
-    const agg = b.finish()
+    const state = b.stateBytes()
     const built = performance.now() - t
     const e = performance.now()
-    const bytes = encodeAggregate(agg)
+    const bytes = b.encode()
     const encodeMs = performance.now() - e
     writeFileSync(out!, bytes)
-    const days = agg.customers.reduce((n, c) => n + c.days.length, 0)
     const d = performance.now()
-    decodeAggregate(bytes)
+    const agg = decodeAggregate(bytes)
     const decodeMs = performance.now() - d
+    const days = agg.customers.reduce((n, c) => n + c.days.length, 0)
     return {
-      rows, customers: agg.customers.length, customerDays: days, ms: built, encodeMs, decodeMs, bytes: bytes.length,
+      rows, customers: agg.customers.length, customerDays: days, ms: built, encodeMs, decodeMs, bytes: bytes.length, stateMiB: state / 2 ** 20,
       bytesPerCustomer: bytes.length / agg.customers.length, bytesPerCustomerDay: bytes.length / days, peakRssMiB: peak(),
     }
   },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { PassThrough, Readable } from 'node:stream'
 import tap from 'tap'
 import { encodeUpload, type EncodedUpload } from '../src/datasets/encode.ts'
+import { decodeAggregate } from '../src/aggregates/index.ts'
 import { UploadThreads } from '../src/datasets/encode-thread.ts'
 import { HttpProblem } from '../src/errors.ts'
 import { readUpload } from '../src/ingest/upload.ts'
@@ -43,7 +44,11 @@ tap.test('upload threads', async (t) => {
       const encoded = threads.encode(chunks(SAMPLE, size), LIMITS, ID)
       const csv = await drain(encoded)
       t.ok(csv.equals(expected), `chunks of ${size} bytes: identical COPY CSV (${csv.length} bytes)`)
-      t.same(encoded.totals(), inProcess.totals(), `chunks of ${size} bytes: identical totals`)
+      const { aggregates, ...totals } = encoded.totals()
+      t.same(totals, inProcess.totals(), `chunks of ${size} bytes: identical totals`)
+      // The thread's own pass built the aggregates: the sample's 445 customers, 36,378 rows.
+      const agg = decodeAggregate(aggregates!)
+      t.same([agg.customers.length, agg.rowsPushed], [445, 36_378], `chunks of ${size} bytes: the aggregates of every row`)
     }
     t.match(inProcess.totals(), { upload: { format: 'csv.gz', rows: { read: 36_378, accepted: 36_378, rejected: 0 } }, summary: { customers: 445, invoices: 2_011 } })
   })

@@ -2,15 +2,19 @@
 // the upload pass reads them: NOT grouped by customer), cleaning them on the way exactly as
 // StreamingCleaner does on the dataset alone (docs/pipeline.md section 2, rules 1-6 in order).
 //
-// Rule 2 (duplicates on InvoiceNo, StockCode, Description, CustomerID, Quantity; the first is
-// kept) needs every earlier key of the customer: they are held in one open-addressing table for the
-// whole dataset, each key as integers (customer-invoice serial, product, raw description) and its
-// quantity, compared exactly (NaN equals NaN, as pandas). The table is build-time state only.
+// The state is compact (docs/decisions.md): closed customer-days live in typed-array columns and
+// an IntPool (day-store.ts), rule 2's keys in a typed-array hash table (dedupe.ts); what stays on
+// the JS heap is one small record per customer (its id, invoice numbers, day index) and the
+// dataset's dictionaries. `encode()` writes the aggregate customer by customer from that state,
+// so the whole aggregate never exists as JS objects in the upload's thread.
 import { dayOf, hourOf } from '../pipeline/calendar.ts'
 import { isAnomalousStockCode, isCancellation, isExcludedDescription } from '../pipeline/clean.ts'
 import type { Transaction } from '../pipeline/types.ts'
+import { encodeAggregateFrom } from './codec.ts'
+import { DayBuild, DayStore } from './day-store.ts'
+import { DuplicateKeys } from './dedupe.ts'
 import { inRange } from './hash.ts'
-import { FULL_RANGE, NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
+import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type HashRange } from './types.ts'
 
 const RULE_MISSING = 0
 const RULE_DUPLICATE = 1
@@ -19,78 +23,6 @@ const RULE_EXCLUDED = 4
 const RULE_PRICE = 5
 const KEPT_STAGE = 6
 
-class DayBuild {
-  readonly day: number
-  lines = 0
-  purchaseLines = 0
-  firstSeq = -1
-  lastSeq = -1
-  quantity = 0
-  net = 0
-  netComp = 0
-  purchase = 0
-  purchaseComp = 0
-  hours: number[] = []
-  countries: number[] = []
-  invoices: number[] = []
-  products: number[] = []
-  /** product -> offset in `products`, made only for days with many products (else a scan). */
-  productAt: Map<number, number> | null = null
-  /** Triples [product, variant, rows] of cleaned rows whose variant is not the product's first. */
-  variants: number[] = []
-  /** Allocated at the first removed row. */
-  removed: number[] | null = null
-  stage = 0
-  constructor(day: number) {
-    this.day = day
-  }
-
-  /**
-   * Exact-size copies of the growable arrays: a day's rows are mostly consecutive in a file, so
-   * when the next row belongs elsewhere the day is likely complete, and arrays grown by push keep
-   * up to 1.5x + 16 slots of slack (most of the build's heap otherwise).
-   */
-  compact(): void {
-    if (this.hours.length > 0) this.hours = this.hours.slice()
-    if (this.countries.length > 0) this.countries = this.countries.slice()
-    if (this.invoices.length > 0) this.invoices = this.invoices.slice()
-    if (this.products.length > 0) this.products = this.products.slice()
-    if (this.variants.length > 0) this.variants = this.variants.slice()
-  }
-}
-
-const SCAN_PRODUCTS = 24
-
-function removeRow(d: DayBuild, rule: number, stage: number): void {
-  if (d.removed === null) d.removed = [0, 0, 0, 0, 0, 0]
-  d.removed[rule]!++
-  if (d.stage < stage) d.stage = stage
-}
-
-/** Offset of `product` in the day's products, adding it (first row at `seq`) when new. */
-function productEntry(d: DayBuild, product: number, seq: number): number {
-  const pr = d.products
-  let at: number | undefined
-  if (d.productAt !== null) at = d.productAt.get(product)
-  else {
-    for (let i = pr.length - 4; i >= 0; i -= 4) {
-      if (pr[i] === product) {
-        at = i
-        break
-      }
-    }
-  }
-  if (at !== undefined) return at
-  at = pr.length
-  pr.push(product, 0, seq, 0)
-  if (d.productAt !== null) d.productAt.set(product, at)
-  else if (pr.length > SCAN_PRODUCTS * 4) {
-    d.productAt = new Map()
-    for (let i = 0; i < pr.length; i += 4) d.productAt.set(pr[i]!, i)
-  }
-  return at
-}
-
 class CustomerBuild {
   readonly id: string
   readonly invoices: string[] = []
@@ -98,10 +30,10 @@ class CustomerBuild {
   /** Global (customer, invoice) serial of each local invoice, for the duplicate table. */
   readonly invoiceSerial: number[] = []
   readonly splitKeys: number[] = []
-  readonly days = new Map<number, DayBuild>()
+  /** Calendar day -> index in the builder's DayStore. */
+  readonly days = new Map<number, number>()
   lastInvoiceNo: string | null = null
   lastInvoice = -1
-  lastDay: DayBuild | null = null
   constructor(id: string) {
     this.id = id
   }
@@ -133,18 +65,10 @@ function own(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
 }
 
-const f64 = new Float64Array(1)
-const u32 = new Uint32Array(f64.buffer)
-
-function mix(h: number, v: number): number {
-  h = Math.imul(h ^ v, 0x9e3779b1)
-  return (h ^ (h >>> 15)) >>> 0
-}
-
 /**
- * Push raw rows of one dataset in file order, then `finish()`. With `range`, only customers whose
- * hash is in it are aggregated (and guest rows only when range.lo = 0); the row sequence numbers
- * still count every pushed row, so ranges of one dataset agree on file order.
+ * Push raw rows of one dataset in file order, then `finish()` or `encode()`. With `range`, only
+ * customers whose hash is in it are aggregated (and guest rows only when range.lo = 0); the row
+ * sequence numbers still count every pushed row, so ranges of one dataset agree on file order.
  */
 export class AggregateBuilder {
   private readonly range: HashRange
@@ -155,13 +79,16 @@ export class AggregateBuilder {
   private readonly skipped = new Set<string>()
   private lastCustomerId: string | null = null
   private lastCustomer: CustomerBuild | null = null
-  /** The day of the previous row (compacted when rows move on to another day). */
-  private open: DayBuild | null = null
+  private readonly store = new DayStore()
+  /** The customer-day rows go to, and its index in `store` (-1: none). */
+  private readonly open = new DayBuild()
+  private openCustomer: CustomerBuild | null = null
+  private openIndex = -1
 
   // Dictionaries.
   private readonly productAt = new Map<string, number>()
   private readonly stockCodes: string[] = []
-  private anomalous: boolean[] = []
+  private readonly anomalous: boolean[] = []
   private readonly variantAt: Map<string, number>[] = []
   private readonly variants: string[][] = []
   private readonly descriptionAt = new Map<string, number>()
@@ -169,15 +96,7 @@ export class AggregateBuilder {
   private readonly countryAt = new Map<string, number>()
   private readonly countries: string[] = []
   private invoiceSerials = 0
-
-  // Rule 2: open addressing over entries (invoice serial, product, description, quantity, day).
-  private slots = new Int32Array(1 << 12).fill(-1)
-  private entries = 0
-  private eInvoice = new Int32Array(1 << 11)
-  private eProduct = new Int32Array(1 << 11)
-  private eDescription = new Int32Array(1 << 11)
-  private eQuantity = new Float64Array(1 << 11)
-  private eDay = new Int32Array(1 << 11)
+  private readonly duplicates = new DuplicateKeys()
 
   // Calendar cache (rows of an invoice share their timestamp).
   private lastDate = Number.NaN
@@ -194,6 +113,11 @@ export class AggregateBuilder {
     return this.seq
   }
 
+  /** Bytes of build state outside the JS heap (typed arrays). */
+  stateBytes(): number {
+    return this.store.bytes() + this.duplicates.bytes()
+  }
+
   push(tx: Transaction): void {
     const seq = this.seq++
     const date = tx.invoiceDate
@@ -208,58 +132,120 @@ export class AggregateBuilder {
       if (this.range.lo === 0) this.guestDays.set(dayNo, (this.guestDays.get(dayNo) ?? 0) + 1)
       return
     }
-    let c = this.lastCustomer
-    if (id !== this.lastCustomerId) {
-      const known = this.customers.get(id)
-      if (known === undefined) {
-        if (!this.full && (this.skipped.has(id) || !inRange(id, this.range))) {
-          this.skipped.add(id)
-          this.lastCustomerId = id
-          this.lastCustomer = null
-          return
-        }
-        c = new CustomerBuild(own(id))
-        this.customers.set(c.id, c)
-      } else c = known
-      this.lastCustomerId = id
-      this.lastCustomer = c
-    }
+    const c = this.customerOf(id)
     if (c === null) return
-    let d = c.lastDay
-    if (d === null || d.day !== dayNo) {
-      d = c.days.get(dayNo) ?? null
-      if (d === null) {
-        d = new DayBuild(dayNo)
-        c.days.set(dayNo, d)
-      }
-      c.lastDay = d
-    }
-    if (d !== this.open) {
-      this.open?.compact()
-      this.open = d
-    }
-
+    const d = this.dayOf(c, dayNo)
     // 1.
     const description = tx.description
-    if (description === null || description === '') {
-      removeRow(d, RULE_MISSING, 0)
-      return
-    }
+    if (description === null || description === '') return d.removeRow(RULE_MISSING, 0)
     // 2.
-    let invoice = c.lastInvoice
-    if (tx.invoiceNo !== c.lastInvoiceNo) {
-      const known = c.invoiceAt.get(tx.invoiceNo)
-      if (known === undefined) {
-        invoice = c.invoices.length
-        const no = own(tx.invoiceNo)
-        c.invoiceAt.set(no, invoice)
-        c.invoices.push(no)
-        c.invoiceSerial.push(this.invoiceSerials++)
-      } else invoice = known
-      c.lastInvoiceNo = tx.invoiceNo
-      c.lastInvoice = invoice
-    }
+    const invoice = this.invoiceOf(c, tx.invoiceNo)
     const product = this.productOf(tx.stockCode)
+    const desc = this.descriptionOf(description)
+    const firstDay = this.duplicates.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
+    if (firstDay !== null) {
+      if (firstDay !== dayNo) c.splitKeys.push(firstDay, dayNo)
+      return d.removeRow(RULE_DUPLICATE, 1)
+    }
+    // 3 marks; 4.
+    if (this.anomalous[product]) return d.removeRow(RULE_ANOMALOUS, 3)
+    // The product is numbered from here on (see DayPartial.products).
+    const at = d.productEntry(product, seq)
+    // 5.
+    if (isExcludedDescription(description)) return d.removeRow(RULE_EXCLUDED, 4)
+    // 6.
+    if (!(tx.unitPrice > 0)) return d.removeRow(RULE_PRICE, 5)
+    this.keep(d, tx, seq, invoice, product, desc, at)
+  }
+
+  pushAll(rows: Iterable<Transaction>): this {
+    for (const r of rows) this.push(r)
+    return this
+  }
+
+  /** The aggregate as objects (tests, a merge's rebuilds); `encode()` for storage. */
+  finish(): DatasetAggregate {
+    const { header, customers } = this.parts()
+    return { ...header, customers: [...customers] }
+  }
+
+  /** The aggregate's bytes (codec.ts), customer by customer from the compact state. */
+  encode(): Uint8Array {
+    const { header, customers, count } = this.parts()
+    return encodeAggregateFrom(header, count, customers)
+  }
+
+  private parts(): { header: Omit<DatasetAggregate, 'customers'>; count: number; customers: Iterable<CustomerPartial> } {
+    this.closeDay()
+    const dictionary: AggregateDictionary = { stockCodes: this.stockCodes, variants: this.variants, countries: this.countries }
+    const multi = this.variants.map((v) => v.length > 1)
+    const ids = [...this.customers.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const guestDays: number[] = []
+    for (const day of [...this.guestDays.keys()].sort((a, b) => a - b)) guestDays.push(day, this.guestDays.get(day)!)
+    const store = this.store
+    const all = this.customers
+    function* customers(): Generator<CustomerPartial> {
+      for (const id of ids) {
+        const c = all.get(id)!
+        const days = [...c.days.values()].sort((a, b) => store.dayOf(a) - store.dayOf(b)).map((k) => store.partial(k, multi))
+        yield { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), days, dictionary }
+      }
+    }
+    return { header: { rowsPushed: this.seq, range: this.range, guestDays, dictionary }, count: ids.length, customers: customers() }
+  }
+
+  /** The customer of a row with an id, or null when it is outside the builder's range. */
+  private customerOf(id: string): CustomerBuild | null {
+    if (id === this.lastCustomerId) return this.lastCustomer
+    let c = this.customers.get(id) ?? null
+    if (c === null && (this.full || (!this.skipped.has(id) && inRange(id, this.range)))) {
+      c = new CustomerBuild(own(id))
+      this.customers.set(c.id, c)
+    } else if (c === null) this.skipped.add(id)
+    this.lastCustomerId = id
+    this.lastCustomer = c
+    return c
+  }
+
+  /** The open day of (customer, day), closing the previous one when rows move on. */
+  private dayOf(c: CustomerBuild, dayNo: number): DayBuild {
+    const d = this.open
+    if (this.openCustomer === c && d.day === dayNo) return d
+    this.closeDay()
+    let k = c.days.get(dayNo)
+    if (k === undefined) {
+      k = this.store.add()
+      c.days.set(dayNo, k)
+      d.reset(dayNo)
+    } else this.store.load(k, d)
+    this.openCustomer = c
+    this.openIndex = k
+    return d
+  }
+
+  private closeDay(): void {
+    if (this.openIndex < 0) return
+    this.store.save(this.openIndex, this.open)
+    this.openIndex = -1
+    this.openCustomer = null
+  }
+
+  private invoiceOf(c: CustomerBuild, invoiceNo: string): number {
+    if (invoiceNo === c.lastInvoiceNo) return c.lastInvoice
+    let invoice = c.invoiceAt.get(invoiceNo)
+    if (invoice === undefined) {
+      invoice = c.invoices.length
+      const no = own(invoiceNo)
+      c.invoiceAt.set(no, invoice)
+      c.invoices.push(no)
+      c.invoiceSerial.push(this.invoiceSerials++)
+    }
+    c.lastInvoiceNo = invoiceNo
+    c.lastInvoice = invoice
+    return invoice
+  }
+
+  private descriptionOf(description: string): number {
     let desc = this.descriptionAt.get(description)
     if (desc === undefined) {
       desc = this.upper.length
@@ -267,32 +253,11 @@ export class AggregateBuilder {
       this.descriptionAt.set(text, desc)
       this.upper.push(text.toUpperCase())
     }
-    const firstDay = this.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
-    if (firstDay !== null) {
-      if (firstDay !== dayNo) c.splitKeys.push(firstDay, dayNo)
-      removeRow(d, RULE_DUPLICATE, 1)
-      return
-    }
-    // 3 marks; 4.
-    if (this.anomalous[product]) {
-      removeRow(d, RULE_ANOMALOUS, 3)
-      return
-    }
-    // The product is numbered from here on (see DayPartial.products).
-    const at = productEntry(d, product, seq)
-    // 5.
-    if (isExcludedDescription(description)) {
-      removeRow(d, RULE_EXCLUDED, 4)
-      return
-    }
-    // 6.
-    const price = tx.unitPrice
-    if (!(price > 0)) {
-      removeRow(d, RULE_PRICE, 5)
-      return
-    }
+    return desc
+  }
 
-    // A cleaned row.
+  /** A cleaned row: the day's sums, counts and lists. */
+  private keep(d: DayBuild, tx: Transaction, seq: number, invoice: number, product: number, desc: number, at: number): void {
     d.stage = KEPT_STAGE
     const cancelled = isCancellation(tx.invoiceNo)
     const hour = this.lastHour
@@ -310,7 +275,7 @@ export class AggregateBuilder {
     }
     if (!known) inv.push(invoice, seq, hour)
     const quantity = tx.quantity
-    const spend = quantity * price
+    const spend = quantity * tx.unitPrice
     d.quantity += quantity
     scratch.c = d.netComp
     d.net = addComp(d.net, spend, scratch)
@@ -333,66 +298,18 @@ export class AggregateBuilder {
       else vs[v + 2]!++
     }
     const country = tx.country
-    if (country !== null && country !== '') {
-      let k = this.countryAt.get(country)
-      if (k === undefined) {
-        k = this.countries.length
-        const name = own(country)
-        this.countryAt.set(name, k)
-        this.countries.push(name)
-      }
-      pairAdd(d.countries, k, 1)
+    if (country !== null && country !== '') pairAdd(d.countries, this.countryOf(country), 1)
+  }
+
+  private countryOf(country: string): number {
+    let k = this.countryAt.get(country)
+    if (k === undefined) {
+      k = this.countries.length
+      const name = own(country)
+      this.countryAt.set(name, k)
+      this.countries.push(name)
     }
-  }
-
-  pushAll(rows: Iterable<Transaction>): this {
-    for (const r of rows) this.push(r)
-    return this
-  }
-
-  finish(): DatasetAggregate {
-    const dictionary: AggregateDictionary = { stockCodes: this.stockCodes, variants: this.variants, countries: this.countries }
-    const multi = this.variants.map((v) => v.length > 1)
-    const ids = [...this.customers.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    const customers: CustomerPartial[] = ids.map((id) => {
-      const c = this.customers.get(id)!
-      const days = [...c.days.values()].sort((a, b) => a.day - b.day).map((d): DayPartial => {
-        const variants: number[] = []
-        const pr = d.products
-        for (let i = 0; i < pr.length; i += 4) {
-          const p = pr[i]!
-          if (!multi[p] || pr[i + 3] === 0) continue
-          let first = pr[i + 3]!
-          for (let v = 0; v < d.variants.length; v += 3) {
-            if (d.variants[v] !== p) continue
-            first -= d.variants[v + 2]!
-            variants.push(p, d.variants[v + 1]!, d.variants[v + 2]!)
-          }
-          if (first > 0) variants.push(p, 0, first)
-        }
-        return {
-          day: d.day,
-          lines: d.lines,
-          purchaseLines: d.purchaseLines,
-          firstSeq: d.firstSeq,
-          lastSeq: d.lastSeq,
-          quantity: d.quantity,
-          netSpend: d.net + d.netComp,
-          purchaseSpend: d.purchase + d.purchaseComp,
-          hours: d.hours,
-          countries: d.countries,
-          invoices: d.invoices,
-          products: d.products,
-          variants,
-          removed: d.removed ?? NO_REMOVALS,
-          stage: d.stage,
-        }
-      })
-      return { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), days, dictionary }
-    })
-    const guestDays: number[] = []
-    for (const day of [...this.guestDays.keys()].sort((a, b) => a - b)) guestDays.push(day, this.guestDays.get(day)!)
-    return { rowsPushed: this.seq, range: this.range, guestDays, dictionary, customers }
+    return k
   }
 
   private productOf(stockCode: string): number {
@@ -419,76 +336,6 @@ export class AggregateBuilder {
       this.variants[product]!.push(text)
     }
     return v
-  }
-
-  /** Rule 2: the day of the earlier row with this key, or null (then the key is recorded). */
-  private firstOccurrence(invoice: number, product: number, desc: number, quantity: number, day: number): number | null {
-    let h = mix(mix(mix(0x12345, invoice), product), desc)
-    if (quantity === (quantity | 0)) h = mix(h, quantity)
-    else if (quantity !== quantity) h = mix(h, 0x7ff80000)
-    else {
-      f64[0] = quantity
-      h = mix(mix(h, u32[0]!), u32[1]!)
-    }
-    const mask = this.slots.length - 1
-    let i = h & mask
-    for (;;) {
-      const e = this.slots[i]!
-      if (e < 0) break
-      if (this.eInvoice[e] === invoice && this.eProduct[e] === product && this.eDescription[e] === desc) {
-        const q = this.eQuantity[e]!
-        if (q === quantity || (q !== q && quantity !== quantity)) return this.eDay[e]!
-      }
-      i = (i + 1) & mask
-    }
-    const e = this.entries++
-    if (e === this.eInvoice.length) this.growEntries()
-    this.eInvoice[e] = invoice
-    this.eProduct[e] = product
-    this.eDescription[e] = desc
-    this.eQuantity[e] = quantity
-    this.eDay[e] = day
-    this.slots[i] = e
-    if (this.entries * 2 > this.slots.length) this.rehash()
-    return null
-  }
-
-  private growEntries(): void {
-    const n = this.eInvoice.length * 2
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n)
-      b.set(a)
-      return b
-    }
-    this.eInvoice = i32(this.eInvoice)
-    this.eProduct = i32(this.eProduct)
-    this.eDescription = i32(this.eDescription)
-    this.eDay = i32(this.eDay)
-    const q = new Float64Array(n)
-    q.set(this.eQuantity)
-    this.eQuantity = q
-  }
-
-  private rehash(): void {
-    const old = this.slots
-    const slots = new Int32Array(old.length * 2).fill(-1)
-    const mask = slots.length - 1
-    for (let j = 0; j < old.length; j++) {
-      const e = old[j]!
-      if (e < 0) continue
-      const quantity = this.eQuantity[e]!
-      let h = mix(mix(mix(0x12345, this.eInvoice[e]!), this.eProduct[e]!), this.eDescription[e]!)
-      if (quantity === (quantity | 0)) h = mix(h, quantity)
-      else if (quantity !== quantity) h = mix(h, 0x7ff80000)
-      else {
-        f64[0] = quantity
-        h = mix(mix(h, u32[0]!), u32[1]!)
-      }
-      let i = h & mask
-      while (slots[i]! >= 0) i = (i + 1) & mask
-      slots[i] = e
-    }
-    this.slots = slots
   }
 }
 

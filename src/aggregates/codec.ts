@@ -271,6 +271,14 @@ function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary): C
 
 /** One dataset's aggregate as bytes. */
 export function encodeAggregate(a: DatasetAggregate): Uint8Array {
+  return encodeAggregateFrom(a, a.customers.length, a.customers)
+}
+
+/**
+ * The same from a header and `count` customers produced one at a time (the builder's compact
+ * state), so that the aggregate never needs to exist as objects all at once.
+ */
+export function encodeAggregateFrom(a: Omit<DatasetAggregate, 'customers'>, count: number, customers: Iterable<CustomerPartial>): Uint8Array {
   const w = new Writer()
   for (const b of MAGIC) w.u8(b)
   w.u8(VERSION)
@@ -294,14 +302,17 @@ export function encodeAggregate(a: DatasetAggregate): Uint8Array {
   })
   w.varint(dict.countries.length)
   for (const c of dict.countries) w.string(c)
-  w.varint(a.customers.length)
+  w.varint(count)
   const body = new Writer()
-  for (const c of a.customers) {
+  let written = 0
+  for (const c of customers) {
     if (c.dictionary !== dict) throw new Error(`codec: customer ${c.customerId} does not use the dataset's dictionary`)
     body.n = 0
     writeCustomer(body, c)
     w.chunk(body)
+    written++
   }
+  if (written !== count) throw new Error(`codec: ${written} customers written, ${count} announced`)
   return w.done()
 }
 

@@ -2,11 +2,10 @@
 // dataset's partials from its rows in file order, store them compactly, merge any datasets over a
 // day window into the recipes' inputs, by customer-hash range.
 export { AggregateBuilder, buildAggregate } from './build.ts'
-export { decodeAggregate, decodeCustomer, encodeAggregate, encodeCustomer } from './codec.ts'
+export { decodeAggregate, decodeCustomer, encodeAggregate, encodeAggregateFrom, encodeCustomer } from './codec.ts'
 export { customerHash, inRange, splitRange } from './hash.ts'
 export {
   finishMerge,
-  Merger,
   mergeAggregates,
   customersToRebuild,
   mergeCustomer,
@@ -15,8 +14,8 @@ export {
   needsRebuild,
   rebuildCustomer,
   rebuildCustomers,
-  type CustomerMerge,
   type MergedPart,
   type MergeOptions,
 } from './merge.ts'
+export { Merger, type CustomerMerge } from './merger.ts'
 export { FULL_RANGE, NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type DayWindow, type HashRange } from './types.ts'

@@ -14,18 +14,16 @@
 // with a shared invoice, or with a rule-2 key spread over days that the window separates, is
 // rebuilt from its raw rows (the caller's `fetchRows`), filtered to the window: exact, and rare
 // outside overlapping uploads.
-import { DAY_MS, monthIndexOfDay, weekdayOfDay } from '../pipeline/calendar.ts'
-import { CLEANING_RULES, isCancellation } from '../pipeline/clean.ts'
+import { DAY_MS } from '../pipeline/calendar.ts'
+import { CLEANING_RULES } from '../pipeline/clean.ts'
 import { CustomerStats } from '../pipeline/customer-stats.ts'
 import type { BuildResult } from '../pipeline/features.ts'
 import { RECIPES } from '../pipeline/recipes/index.ts'
 import type { CleaningReport, CleaningStep, Transaction } from '../pipeline/types.ts'
 import { AggregateBuilder } from './build.ts'
 import { inRange } from './hash.ts'
-import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayWindow, type HashRange } from './types.ts'
-
-/** Order key of a row: (dataset rank, seq). seq < 2^40, rank < 2^12. */
-const RANK = 2 ** 40
+import { inWindow, Merger, type CustomerMerge } from './merger.ts'
+import { FULL_RANGE, type CustomerPartial, type DatasetAggregate, type DayWindow, type HashRange } from './types.ts'
 
 const SEED = RECIPES.seed
 const DEFAULT = RECIPES.default
@@ -43,29 +41,6 @@ export interface MergeOptions extends DayWindow {
    */
   rebuilt?: ReadonlyMap<string, CustomerPartial | null>
 }
-
-/** Everything the merge of one customer produces besides CustomerStats. */
-export interface CustomerMerge {
-  /** null when no cleaned row falls in the window. */
-  stats: CustomerStats | null
-  rowsIn: number
-  /** Per cleaning rule index. */
-  removed: number[]
-  /** Leading rules passed by the customer's best row (0..6). */
-  stage: number
-  /**
-   * Products whose rows reached rule 5, as indexes into the merger's `codes`, with the order key
-   * of the first such row and flags (1: cleaned rows, 2: purchase rows).
-   */
-  products: number[]
-  productKeys: number[]
-  productFlags: number[]
-  /** Distinct purchase days, ascending, with each day's Σ quantity x price over purchase rows. */
-  purchaseDays: number[]
-  purchaseValues: number[]
-}
-
-const inWindow = (day: number, w: DayWindow) => !(w.from !== undefined && day < w.from) && !(w.asOf !== undefined && day > w.asOf)
 
 /** Whether merging these partials (one per dataset, in order) needs the customer's raw rows. */
 export function needsRebuild(partials: readonly CustomerPartial[], window: DayWindow = {}): boolean {
@@ -89,250 +64,6 @@ export function needsRebuild(partials: readonly CustomerPartial[], window: DayWi
     for (const i of inv) seen.add(i)
   }
   return false
-}
-
-/** Per dataset dictionary: its products' indexes in the merger's codes, and its variant counters. */
-interface DictionaryMap {
-  global: Int32Array
-  /** Offset of each product's variants in `counts`. */
-  variantBase: Int32Array
-  counts: Float64Array
-}
-
-/**
- * Merges customers' partials against one product numbering (stock code -> index), and adds up
- * the description counts of the customers it merged. One per merge (or per hash range).
- */
-export class Merger {
-  readonly codes: string[] = []
-  private readonly at = new Map<string, number>()
-  private readonly maps = new Map<AggregateDictionary, DictionaryMap>()
-  private key = new Float64Array(1024)
-  private flags = new Int32Array(1024)
-  private stamp = new Int32Array(1024)
-  private serial = 0
-
-  /** Merges one customer's partials (one per dataset, in dataset order) over the window; no rebuild check. */
-  merge(partials: readonly CustomerPartial[], window: DayWindow = {}, stats?: CustomerStats): CustomerMerge {
-    const s = stats ?? new CustomerStats()
-    s.reset(partials[0]?.customerId ?? '')
-    const serial = ++this.serial
-    const removed = [0, 0, 0, 0, 0, 0]
-    let rowsIn = 0
-    let stage = 0
-    let firstKey = Infinity
-    let lastKey = -Infinity
-    const invoices = new Map<string, [number, number, number]>()
-    let countries: Map<string, number> | null = null
-    let country: string | null = null
-    let countryRows = 0
-    const products: number[] = []
-    let purchases: Map<number, number> | null = null
-    const purchaseDays: number[] = []
-    const purchaseValues: number[] = []
-    let netComp = 0
-    let purchaseComp = 0
-    for (let rank = 0; rank < partials.length; rank++) {
-      const p = partials[rank]!
-      const dict = p.dictionary
-      const map = this.mapOf(dict)
-      const global = map.global
-      const base = rank * RANK
-      if (rank === 1) {
-        purchases = new Map()
-        for (let i = 0; i < purchaseDays.length; i++) purchases.set(purchaseDays[i]!, purchaseValues[i]!)
-      }
-      for (const d of p.days) {
-        if (!inWindow(d.day, window)) continue
-        let raw = d.lines
-        for (let r = 0; r < 6; r++) {
-          raw += d.removed[r]!
-          removed[r]! += d.removed[r]!
-        }
-        rowsIn += raw
-        if (d.stage > stage) stage = d.stage
-        const pr = d.products
-        for (let i = 0; i < pr.length; i += 4) {
-          const local = pr[i]!
-          const g = global[local]!
-          const key = base + pr[i + 2]!
-          const flags = pr[i + 1]!
-          if (this.stamp[g] !== serial) {
-            this.stamp[g] = serial
-            this.key[g] = key
-            this.flags[g] = flags
-            products.push(g)
-          } else {
-            if (key < this.key[g]!) this.key[g] = key
-            this.flags[g]! |= flags
-          }
-          if (flags & 1 && map.variantBase[local + 1]! - map.variantBase[local]! === 1) map.counts[map.variantBase[local]!]! += pr[i + 3]!
-        }
-        const vs = d.variants
-        for (let i = 0; i < vs.length; i += 3) map.counts[map.variantBase[vs[i]!]! + vs[i + 1]!]! += vs[i + 2]!
-        if (d.lines === 0) continue
-
-        const day = d.day
-        if (s.lines === 0) s.minDay = s.maxDay = day
-        else if (day < s.minDay) s.minDay = day
-        else if (day > s.maxDay) s.maxDay = day
-        s.lines += d.lines
-        if (base + d.firstSeq < firstKey) {
-          firstKey = base + d.firstSeq
-          s.firstRowDay = day
-        }
-        if (base + d.lastSeq > lastKey) {
-          lastKey = base + d.lastSeq
-          s.lastRowDay = day
-        }
-        for (let i = 0; i < d.hours.length; i += 2) s.rowHours[d.hours[i]!]! += d.hours[i + 1]!
-        s.rowWeekdays[weekdayOfDay(day)]! += d.lines
-        const inv = d.invoices
-        for (let i = 0; i < inv.length; i += 3) {
-          const no = p.invoices[inv[i]!]!
-          const key = base + inv[i + 1]!
-          const known = invoices.get(no)
-          if (known === undefined) invoices.set(no, [key, inv[i + 2]!, day])
-          else if (key < known[0]) {
-            known[0] = key
-            known[1] = inv[i + 2]!
-            known[2] = day
-          }
-        }
-        s.netQuantity += d.quantity
-        let t = s.netSpend + d.netSpend
-        netComp += Math.abs(s.netSpend) >= Math.abs(d.netSpend) ? s.netSpend - t + d.netSpend : d.netSpend - t + s.netSpend
-        s.netSpend = t
-        s.addMonthSpend(monthIndexOfDay(day), d.netSpend)
-        if (d.purchaseLines > 0) {
-          t = s.purchaseSpend + d.purchaseSpend
-          purchaseComp +=
-            Math.abs(s.purchaseSpend) >= Math.abs(d.purchaseSpend) ? s.purchaseSpend - t + d.purchaseSpend : d.purchaseSpend - t + s.purchaseSpend
-          s.purchaseSpend = t
-          if (purchases === null) {
-            purchaseDays.push(day)
-            purchaseValues.push(d.purchaseSpend)
-          } else purchases.set(day, (purchases.get(day) ?? 0) + d.purchaseSpend)
-        }
-        const cs = d.countries
-        for (let i = 0; i < cs.length; i += 2) {
-          const name = dict.countries[cs[i]!]!
-          if (countries === null) {
-            if (country === null || country === name) {
-              country = name
-              countryRows += cs[i + 1]!
-              continue
-            }
-            countries = new Map([[country, countryRows]])
-          }
-          countries.set(name, (countries.get(name) ?? 0) + cs[i + 1]!)
-        }
-      }
-    }
-    s.netSpendComp = netComp
-    s.purchaseSpendComp = purchaseComp
-    for (const [no, [, hour, day]] of invoices) {
-      const weekday = weekdayOfDay(day)
-      s.invoices++
-      s.invoiceHours[hour]!++
-      s.invoiceWeekdays[weekday]!++
-      if (isCancellation(no)) s.cancelInvoices++
-      else {
-        s.purchaseInvoiceHours[hour]!++
-        s.purchaseInvoiceWeekdays[weekday]!++
-      }
-    }
-    const productKeys: number[] = []
-    const productFlags: number[] = []
-    for (const g of products) {
-      const f = this.flags[g]!
-      productKeys.push(this.key[g]!)
-      productFlags.push(f)
-      if (f & 1) s.uniqueProducts++
-      if (f & 2) s.purchasedProducts++
-    }
-    if (countries === null) s.mainCountry = country
-    else {
-      let best: string | null = null
-      let bestN = -1
-      for (const [name, n] of countries) {
-        if (n > bestN || (n === bestN && name < best!)) {
-          best = name
-          bestN = n
-        }
-      }
-      s.mainCountry = best
-    }
-    let days = purchaseDays
-    let values = purchaseValues
-    if (purchases !== null) {
-      days = [...purchases.keys()].sort((a, b) => a - b)
-      values = days.map((d) => purchases.get(d)!)
-    }
-    s.purchaseDays = days.length
-    if (days.length > 0) {
-      s.firstPurchaseDay = days[0]!
-      s.lastPurchaseDay = days[days.length - 1]!
-    }
-    return { stats: s.lines > 0 ? s : null, rowsIn, removed, stage, products, productKeys, productFlags, purchaseDays: days, purchaseValues: values }
-  }
-
-  /** Stock code -> upper-cased description -> cleaned rows, over every customer merged so far. */
-  descriptions(): Map<string, Map<string, number>> {
-    const out = new Map<string, Map<string, number>>()
-    for (const [dict, map] of this.maps) {
-      dict.variants.forEach((texts, p) => {
-        for (let v = 0; v < texts.length; v++) {
-          const n = map.counts[map.variantBase[p]! + v]!
-          if (n === 0) continue
-          const code = dict.stockCodes[p]!
-          let m = out.get(code)
-          if (m === undefined) {
-            m = new Map()
-            out.set(code, m)
-          }
-          m.set(texts[v]!, (m.get(texts[v]!) ?? 0) + n)
-        }
-      })
-    }
-    return out
-  }
-
-  private mapOf(dict: AggregateDictionary): DictionaryMap {
-    let m = this.maps.get(dict)
-    if (m !== undefined && m.global.length === dict.stockCodes.length) return m
-    const n = dict.stockCodes.length
-    const global = new Int32Array(n)
-    const variantBase = new Int32Array(n + 1)
-    for (let p = 0; p < n; p++) {
-      const code = dict.stockCodes[p]!
-      let g = this.at.get(code)
-      if (g === undefined) {
-        g = this.codes.length
-        this.at.set(code, g)
-        this.codes.push(code)
-      }
-      global[p] = g
-      variantBase[p + 1] = variantBase[p]! + (dict.variants[p]?.length ?? 0)
-    }
-    const counts = new Float64Array(variantBase[n]!)
-    if (m !== undefined) counts.set(m.counts.subarray(0, Math.min(m.counts.length, counts.length)))
-    m = { global, variantBase, counts }
-    this.maps.set(dict, m)
-    const size = this.codes.length
-    if (size > this.key.length) {
-      const k = new Float64Array(size * 2)
-      k.set(this.key)
-      this.key = k
-      const f = new Int32Array(size * 2)
-      f.set(this.flags)
-      this.flags = f
-      const st = new Int32Array(size * 2)
-      st.set(this.stamp)
-      this.stamp = st
-    }
-    return m
-  }
 }
 
 /** Merges one customer's partials (one per dataset, in order) over the window; no rebuild check. */

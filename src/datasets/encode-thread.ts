@@ -82,7 +82,7 @@ export class UploadThreads {
               break
             case 'done':
               job.reusable = job.sent() <= REUSE_MAX_BYTES
-              totals = e.totals
+              totals = { ...e.totals, aggregates: e.aggregates }
               return
             default:
               throw failure(e, job)

@@ -6,7 +6,9 @@
 import { Readable } from 'node:stream'
 import { parentPort } from 'node:worker_threads'
 import { HttpProblem } from '../errors.ts'
+import { AggregateBuilder } from '../aggregates/build.ts'
 import { readUpload } from '../ingest/upload.ts'
+import type { Transaction } from '../pipeline/types.ts'
 import { encodeUpload } from './encode.ts'
 import { CSV_WINDOW, type FromThread, type ThreadJob, type ToThread } from './thread-protocol.ts'
 
@@ -50,7 +52,12 @@ let current: Upload | null = null
 const utf8 = new TextEncoder()
 
 async function encode(upload: Upload, job: Extract<ThreadJob, { kind: 'upload' }>): Promise<void> {
-  const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), job.hints), job.datasetId, { maxRejectedShare: job.hints.reading?.maxRejectedShare })
+  // The aggregates are built in this same pass (issue 14): every accepted row, in file order.
+  const builder = new AggregateBuilder()
+  const onRows = (rows: readonly Transaction[]) => {
+    for (let i = 0; i < rows.length; i++) builder.push(rows[i]!)
+  }
+  const encoded = encodeUpload(readUpload(Readable.from(upload.body(), { highWaterMark: 1 }), job.hints), job.datasetId, { maxRejectedShare: job.hints.reading?.maxRejectedShare, onRows })
   for await (const text of encoded.csv) {
     await upload.until(() => upload.credits > 0)
     upload.credits--
@@ -58,7 +65,8 @@ async function encode(upload: Upload, job: Extract<ThreadJob, { kind: 'upload' }
     const chunk = typeof text === 'string' ? utf8.encode(text) : text
     post({ type: 'csv', id: upload.id, chunk, keyed: encoded.keyed() }, [chunk.buffer as ArrayBuffer])
   }
-  post({ type: 'done', id: upload.id, totals: encoded.totals() })
+  const aggregates = builder.encode()
+  post({ type: 'done', id: upload.id, totals: encoded.totals(), aggregates }, [aggregates.buffer as ArrayBuffer])
 }
 
 async function features(job: Upload, guestRows: number): Promise<void> {

@@ -10,6 +10,7 @@ import { HttpProblem } from '../errors.ts'
 import { DEFAULT_MAX_REJECTED_SHARE, MIN_REFUSED_ROWS } from '../ingest/reading.ts'
 import type { ReadingResult, Rejection, UploadReader, UploadResult } from '../ingest/upload.ts'
 import { createSummary, type UploadSummary } from '../ingest/summary.ts'
+import type { Transaction } from '../pipeline/types.ts'
 import { createRowEncoder } from './copy-csv.ts'
 
 /** Rejected lines kept on the dataset (the count covers all of them). */
@@ -41,6 +42,8 @@ export interface EncodedTotals {
   /** Per-sheet counts (xlsx; empty for CSV). */
   sheets: SheetCounts[]
   reading: ReadingResult
+  /** The dataset's aggregates (src/aggregates/codec.ts), when the upload pass built them. */
+  aggregates?: Uint8Array
 }
 
 export interface EncodedUpload {
@@ -59,6 +62,8 @@ export const reasonGroup = (reason: string) => reason.replace(/"(?:[^"\\]|\\.)*"
 
 export interface EncodeOptions {
   maxRejectedShare?: number
+  /** Sees every accepted batch, in file order (the upload thread's aggregate builder). */
+  onRows?: (rows: readonly Transaction[]) => void
 }
 
 export function encodeUpload(reader: UploadReader, datasetId: string, options: EncodeOptions = {}): EncodedUpload {
@@ -79,6 +84,7 @@ export function encodeUpload(reader: UploadReader, datasetId: string, options: E
     for (let next = await batches.next(); !next.done; next = await batches.next()) {
       const batch = next.value
       summary.add(batch.rows)
+      options.onRows?.(batch.rows)
       rejected += batch.rejections.length
       const sheet = batch.sheet ?? 0
       if (batch.sheet !== undefined) keyed = true

@@ -25,7 +25,7 @@ export type FromThread =
   /** The reader took a body chunk: the main thread may send one more. */
   | { type: 'taken'; id: number }
   | { type: 'csv'; id: number; chunk: Uint8Array; keyed: boolean }
-  | { type: 'done'; id: number; totals: EncodedTotals }
+  | { type: 'done'; id: number; totals: EncodedTotals; aggregates: Uint8Array }
   | { type: 'built'; id: number; build: BuildResult }
   | { type: 'problem'; id: number; status: number; title: string; detail: string; errors: FieldError[] | undefined }
   | { type: 'error'; id: number; message: string }

@@ -36,6 +36,9 @@ export const Dataset = Type.Object(
       to: Type.Union([Type.String(), Type.Null()]),
     }),
     createdAt: Type.String({ format: 'date-time' }),
+    aggregates: Type.Optional(Type.Union([Type.Literal('ready'), Type.Literal('building')], {
+      description: 'GET /datasets/{id} and uploads: whether its per-customer aggregates (built in the upload pass) are stored; training on it merges them when ready',
+    })),
   },
   { $id: 'Dataset' },
 )

@@ -2337,6 +2337,8 @@ export interface components {
             to: number;
         };
         Dataset: {
+            /** @description GET /datasets/{id} and uploads: whether its per-customer aggregates (built in the upload pass) are stored; training on it merges them when ready */
+            aggregates?: "ready" | "building";
             bytes: number;
             countries: number;
             /** Format: date-time */
