@@ -223,11 +223,6 @@ class CsvRows {
     return headEnd
   }
 
-  /** Whether `text` (one record) parses to the header's width without errors. */
-  private wellFormed(text: string): boolean {
-    return this.shape(text) === 'ok'
-  }
-
   /** `text` as one record: well formed, of the wrong width, or with quotes that do not parse. */
   private shape(text: string): 'ok' | 'width' | 'error' {
     const row = this.one(text)
@@ -253,7 +248,7 @@ class CsvRows {
       const end = this.recordEnd(input, from)
       if (end === -1) return last ? false : 'wait'
       const text = input.slice(from, end)
-      if (text.trim() !== '') return this.wellFormed(text)
+      if (text.trim() !== '') return this.shape(text) === 'ok'
       from = end
     }
     return last ? true : 'wait'
