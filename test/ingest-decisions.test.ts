@@ -51,10 +51,10 @@ tap.test('property: the slash order is decided from the values, or the file is r
       const write = (x: D) => (order === 'dmy' ? `${pad ? p2(x.d) : x.d}/${pad ? p2(x.m) : x.m}/${x.y} ${x.h}:${p2(x.mi)}` : `${x.m}/${x.d}/${x.y} ${x.h}:${p2(x.mi)}`)
       const text = [HEADER, ...dates.map((x, i) => `${i + 1},A,X,1,${write(x)},1.5,7,UK`)].join('\n')
       const deciding = dates.some((x) => x.d > 12)
-      const ambiguous = dates.filter((x) => x.d <= 12).length
       const r = await read(text, {}, chunk)
       const truth = dates.map(utc)
-      if (!deciding && ambiguous >= 10) {
+      // No value decides (every day <= 12): refused however few rows, the override named.
+      if (!deciding) {
         if (!(r instanceof HttpProblem)) return false
         return r.status === 422 && r.title === 'Date format undecided' && /\?dateFormat=DD\/MM\/YYYY HH:mm/.test(r.detail)
       }
@@ -66,9 +66,9 @@ tap.test('property: the slash order is decided from the values, or the file is r
         const dt = new Date(row.invoiceDate)
         return Date.UTC(dt.getUTCFullYear(), dt.getUTCDate() - 1, dt.getUTCMonth() + 1, dt.getUTCHours(), dt.getUTCMinutes())
       })
-      const expected = deciding || order === 'mdy' ? truth : dates.map((x) => Date.UTC(x.y, x.d - 1, x.m, x.h, x.mi)) // < 10 undecided: month first
+      const expected = truth
       if (r.rows.length !== dates.length || stored.some((v, i) => v !== expected[i])) return false
-      if (deciding && r.reading.dateFormat !== (order === 'dmy' ? 'DD/MM/YYYY HH:mm' : 'MM/DD/YYYY HH:mm')) return false
+      if (r.reading.dateFormat !== (order === 'dmy' ? 'DD/MM/YYYY HH:mm' : 'MM/DD/YYYY HH:mm')) return false
       if (r.reading.swappedRange && (r.reading.swappedRange[0] !== Math.min(...expected) || r.reading.swappedRange[1] !== Math.max(...expected))) return false
       // The override always reads the truth.
       const forced = await read(text, { dateFormat: order === 'dmy' ? 'DD/MM/YYYY HH:mm' : 'MM/DD/YYYY HH:mm' }, chunk)
@@ -115,14 +115,6 @@ tap.test('property: one broken quote never costs its neighbours', async (t) => {
       async (descs, pick, field, crlf, chunk) => {
         const records = descs.map((d, i) => [String(536000 + i), 'A', quoteField(d.trim() === '' ? 'X' : d), String(i + 1), '2011-01-01 10:00', '1.5', '7', 'UK'])
         const broken = pick % records.length
-        // A stray quote in a record that also holds a quoted line break is ambiguous (which quote
-        // is the stray one?): out of this property's scope, reported in the issue's note.
-        if (records[broken]![2]!.includes('\n')) return true
-        // Nor can a stray quote be told from a quoted line break when it closes on a later
-        // record's opening quote and the lines between read as one record of the header's width
-        // (the round-trip property in ingest.test.ts has such records, legitimately): skip files
-        // with a quoted description after the broken record.
-        if (records.slice(broken + 1).some((r) => r[2]!.startsWith('"'))) return true
         // A stray quote opening the field of one record, never closed.
         records[broken]![field] = `"${records[broken]![field]}`
         const eol = crlf ? '\r\n' : '\n'
@@ -145,9 +137,9 @@ tap.test('property: one broken quote never costs its neighbours', async (t) => {
         return r.rejections.length === 1 && r.rejections[0]!.line === line
       },
     ),
-    { numRuns: 300 },
+    { numRuns: Number(process.env.QUOTE_RUNS ?? 300) },
   )
-  t.pass('300 random files: only the broken record lost, if any')
+  t.pass('random files: only the broken record lost, if any')
 })
 
 tap.test('a stray quote that closes on the next record\'s opening quote costs its own record only', async (t) => {

@@ -3,11 +3,12 @@
 // Runs wherever the reader runs: in the upload thread (encode-thread.ts) for the service.
 //
 // The refusal threshold is applied here, at the end of the file, so it sees every row: more than
-// `maxRejectedShare` of the rows rejected (default 1 %, and then at least MIN_REFUSED_ROWS of
-// them) refuses the upload with 422, the rejections grouped by reason with counts and first lines.
-// Many rows failing the same way is a format problem, not bad rows.
+// `maxRejectedShare` of the rows rejected (default 1 %, applied exactly: 1 bad row of 5 refuses)
+// refuses the upload with 422, the rejections grouped by reason with counts and first lines.
+// Many rows failing the same way is a format problem, not bad rows. A file whose every row is
+// rejected is left to the store's own 422 ('No valid rows'), which names the first reasons.
 import { HttpProblem } from '../errors.ts'
-import { DEFAULT_MAX_REJECTED_SHARE, MIN_REFUSED_ROWS } from '../ingest/reading.ts'
+import { DEFAULT_MAX_REJECTED_SHARE } from '../ingest/reading.ts'
 import type { ReadingResult, Rejection, UploadReader, UploadResult } from '../ingest/upload.ts'
 import { createSummary, type UploadSummary } from '../ingest/summary.ts'
 import type { Transaction } from '../pipeline/types.ts'
@@ -110,8 +111,7 @@ export function encodeUpload(reader: UploadReader, datasetId: string, options: E
     const upload = reader.result()
     const read = upload.rows.read
     const share = options.maxRejectedShare ?? DEFAULT_MAX_REJECTED_SHARE
-    const floor = options.maxRejectedShare === undefined ? MIN_REFUSED_ROWS : 1
-    if (rejected >= floor && rejected > share * read && rejected < read) {
+    if (rejected > 0 && rejected > share * read && rejected < read) {
       const sorted = [...groups].sort((a, b) => b[1].count - a[1].count)
       throw new HttpProblem(422, 'Too many rejected rows',
         `${rejected} of ${read} rows (${(100 * rejected / read).toFixed(1)} %) could not be read, more than the ${+(share * 100).toFixed(2)} % allowed ` +

@@ -9,6 +9,7 @@
 import Papa from 'papaparse'
 import { resolveColumns, type Columns } from './headers.ts'
 import { noDataRows, unreadable, MiB } from './problems.ts'
+import { plausibleRecord } from './plausible.ts'
 import type { Reading } from './reading.ts'
 import { BatchBuilder, toLine, type RowBatch } from './record.ts'
 import { LineDecoder } from './text.ts'
@@ -115,6 +116,8 @@ class CsvRows {
     let i = from
     let recStart = from
     let multi = false
+    /** The quote that opened the record's last field to run past its line. */
+    let multiQ = -1
     /**
      * A damaged record from recStart to recEnd: the first of its later lines where well-formed
      * records start again ends it (`broken`); null when there is none within it.
@@ -132,7 +135,10 @@ class CsvRows {
       // quotes do not parse, or of the wrong width (a stray quote that closed on a neighbour's
       // opening quote), is cut where well-formed records start again; with no such line it
       // stays one rejection. One of the header's width stands: a quoted line break may well be
-      // followed by text that reads as a record on its own.
+      // followed by text that reads as a record on its own, unless the record's lines read as a
+      // stray quote and whole records (strayHead).
+      const resume = this.strayHead(input, recStart, multiQ, recEnd)
+      if (resume !== -1) return { end: recStart, broken: true, resume }
       if (this.shape(input.slice(recStart, recEnd)) === 'ok') return null
       return cut(recEnd)
     }
@@ -186,23 +192,54 @@ class CsvRows {
         return { end: recStart, broken: false, resume: 0 }
       }
       const lineBreak = input.indexOf(nl, q)
-      if (lineBreak !== -1 && lineBreak < close) multi = true
+      if (lineBreak !== -1 && lineBreak < close) {
+        multi = true
+        multiQ = q
+      }
       i = close + 1
     }
   }
 
-  /** Whether `text` (one record) parses to the header's width without errors. */
-  private wellFormed(text: string): boolean {
-    return this.shape(text) === 'ok'
+  /**
+   * The multi-line record [recStart, recEnd) read as a stray quote: `quoteAt` opened the field
+   * that ran past its line; taken out, the lines up to the quote's own make a record of the
+   * header's width, and every later line is, on its own, a well-formed record that reads as a
+   * transaction (plausible.ts). Then those first lines are the broken record and reading resumes
+   * after them (the offset returned); -1 when not. A quoted line break leaves its record short
+   * of fields on its first line and the text after it shifted, so it is not taken for one.
+   */
+  private strayHead(input: string, recStart: number, quoteAt: number, recEnd: number): number {
+    if (quoteAt < recStart || this.cols === null) return -1
+    const headEnd = lineEnd(input, quoteAt, this.newline)
+    if (headEnd >= recEnd || this.shape(input.slice(recStart, quoteAt) + input.slice(quoteAt + 1, headEnd)) !== 'ok') return -1
+    for (let at = headEnd; at < recEnd;) {
+      const end = lineEnd(input, at, this.newline)
+      const text = input.slice(at, end)
+      at = end
+      if (text.trim() === '') continue
+      const row = this.one(text)
+      if (row === null || !this.fits(row) || !plausibleRecord(row, this.cols)) return -1
+    }
+    return headEnd
   }
 
   /** `text` as one record: well formed, of the wrong width, or with quotes that do not parse. */
   private shape(text: string): 'ok' | 'width' | 'error' {
+    const row = this.one(text)
+    if (row === null) return 'error'
+    return this.fits(row) ? 'ok' : 'width'
+  }
+
+  /** `text` parsed as exactly one non-blank record without errors, or null. */
+  private one(text: string): string[] | null {
     const r = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline as '\n' | '\r' })
     const rows = r.data.filter((row) => !isBlankRow(row))
-    if (r.errors.length > 0 || rows.length !== 1) return 'error'
-    const row = rows[0] as string[]
-    return this.width === 0 || row.length === this.width || (row.length > this.width && isBlankRow(row.slice(this.width))) ? 'ok' : 'width'
+    return r.errors.length > 0 || rows.length !== 1 ? null : (rows[0] as string[])
+  }
+
+  /** The header's width, or more fields that are all blank (trailing commas). */
+  private fits(row: readonly string[]): boolean {
+    return this.width === 0 || row.length === this.width || (row.length > this.width && isBlankRow(row.slice(this.width)))
   }
 
   /** Whether the first non-blank record from `at` is well formed ('wait' while unknown). */
@@ -211,7 +248,7 @@ class CsvRows {
       const end = this.recordEnd(input, from)
       if (end === -1) return last ? false : 'wait'
       const text = input.slice(from, end)
-      if (text.trim() !== '') return this.wellFormed(text)
+      if (text.trim() !== '') return this.shape(text) === 'ok'
       from = end
     }
     return last ? true : 'wait'
@@ -314,7 +351,7 @@ class CsvRows {
     if (error !== undefined) return this.out.add(`malformed CSV: ${error}`, line)
     // A row with more or fewer fields than the header is misaligned: its values cannot be
     // trusted to be in their columns. Extra fields are fine when empty (trailing commas).
-    if (row.length !== this.width && !(row.length > this.width && isBlankRow(row.slice(this.width)))) {
+    if (!this.fits(row)) {
       return this.out.add(`${row.length} fields where the header has ${this.width}`, line)
     }
     this.out.add(toLine(row, this.cols, line, false, this.reading), line)

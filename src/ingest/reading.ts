@@ -8,9 +8,9 @@
 // written month first and remembered as runs of (sheet, line); if the file turns out to be day
 // first, the store swaps day and month of exactly those rows in the same transaction before it
 // commits (store.ts), and the summary's date range is taken from the day-first reading of them,
-// which was tracked alongside. A file whose ambiguous values are never decided is refused (422,
-// naming the candidates and `?dateFormat=`) unless it holds fewer than MIN_UNDECIDED of them:
-// a handful of stray values in an otherwise ISO file are read month first, as before.
+// which was tracked alongside. A file holding any ambiguous value that is never decided is refused
+// (422, naming the candidates and `?dateFormat=`), however few: a one-row file `1/2/2011` cannot
+// be read either way without guessing, and the answer tells the user exactly what to add.
 //
 // Decimals. A price with a comma and no dot (`2,55`) is evidence of a decimal comma, one with a
 // dot and no comma (`2.55`) of a decimal dot; integers say nothing (and read the same either way).
@@ -32,9 +32,6 @@ export interface ReadingOptions {
 }
 
 export const DEFAULT_MAX_REJECTED_SHARE = 0.01
-/** Below this many, rejections (or ambiguous dates) never refuse a file on their own. */
-export const MIN_REFUSED_ROWS = 10
-export const MIN_UNDECIDED = MIN_REFUSED_ROWS
 
 export const DATE_FORMATS = ['DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD', 'DD.MM.YYYY'] as const
 /** The `dateFormat` query: one of DATE_FORMATS, optionally followed by a time pattern. */
@@ -116,7 +113,7 @@ export class DateDecision {
 
   /** Called when the file ends: the decision, or 422 when ambiguous dates were never decided. */
   finish(): void {
-    if (this.order === null && this.parkedCount >= MIN_UNDECIDED) {
+    if (this.order === null && this.parkedCount > 0) {
       throw dateProblem(
         `the file's dates could be day first or month first: ${this.parkedCount} rows have slash dates whose day and month are both 12 or less, ` +
           'and no row decides it. Upload again with ?dateFormat=DD/MM/YYYY HH:mm (day first) or ?dateFormat=MM/DD/YYYY HH:mm (month first)',
