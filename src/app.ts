@@ -72,7 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(datasetRoutes, { config })
   await app.register(jobRoutes)
   await app.register(scheduleRoutes)
-  await app.register(modelRoutes)
+  await app.register(modelRoutes, { config })
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
   await app.register(customerRoutes)

@@ -6,6 +6,7 @@ import { openDatabase } from './db/database.ts'
 import { migrate } from './db/migrate.ts'
 import { trainingJob } from './jobs/train-job.ts'
 import { startWorker } from './jobs/worker.ts'
+import { policyOf } from './webhooks/events.ts'
 
 async function main() {
   const config = loadConfigOrExit()
@@ -13,7 +14,8 @@ async function main() {
   if (!config.databaseUrl) log.warn('no DATABASE_URL: a separate worker only makes sense on a shared Postgres; using the embedded database in DATA_DIR')
   const db = await openDatabase(config)
   await migrate(db)
-  const worker = startWorker(db, trainingJob(db), { logger: log })
+  const webhooks = policyOf(config)
+  const worker = startWorker(db, trainingJob(db, webhooks), { logger: log, webhooks })
   log.info({ worker: worker.id }, 'worker started')
   const shutdown = (signal: string) => {
     log.info({ signal }, 'worker shutting down')

@@ -12,6 +12,8 @@ export const TRAIN_QUEUE = 'train'
 export const TRAIN_DEAD_QUEUE = 'train-dead'
 /** Scheduled trainings: each run of a schedule sends `{ schedule, train }` here, which queues a normal job. */
 export const SCHEDULE_QUEUE = 'train-schedule'
+/** Webhook deliveries; `data` is `{ deliveryId }`, a row of `webhook_deliveries` (src/webhooks/). */
+export const WEBHOOK_QUEUE = 'webhook'
 
 /** A worker proves it is alive this often (pg-boss sends the heartbeat every half of it). */
 export const HEARTBEAT_SECONDS = 30
@@ -52,6 +54,8 @@ async function start(db: Database): Promise<PgBoss> {
     deadLetter: TRAIN_DEAD_QUEUE,
   })
   await boss.createQueue(SCHEDULE_QUEUE, { retryLimit: 3, retryDelay: 5, retryBackoff: true })
+  // Each delivery is sent with the configured retry policy (src/webhooks/events.ts); an attempt is bounded by its own timeout.
+  await boss.createQueue(WEBHOOK_QUEUE, { retryBackoff: true, expireInSeconds: 300 })
   db.onClose(async () => {
     started.delete(db)
     await boss.stop({ graceful: true, timeout: 10_000, close: false })

@@ -7,8 +7,10 @@ import { recipeId } from '../pipeline/recipe-id.ts'
 import type { TrainParams } from '../schemas/jobs.ts'
 import { runTraining, TooLittleData } from '../training/train.ts'
 import { PermanentJobError, type JobHandler } from './worker.ts'
+import { emitActivation, type WebhookPolicy } from '../webhooks/events.ts'
 
-export function trainingJob(db: Database): JobHandler {
+/** With a webhook policy, an activation is told to webhook subscribers (model.activated, segments.moved). */
+export function trainingJob(db: Database, webhooks?: WebhookPolicy): JobHandler {
   return async (raw, ctx) => {
     const params = raw as TrainParams
     await ctx.stage('loading', 0.05)
@@ -31,6 +33,7 @@ export function trainingJob(db: Database): JobHandler {
     await ctx.log('info', `k = ${report.k} (${report.kSelection}); silhouette ${report.metrics.silhouette.toFixed(4)}, log-RFM silhouette ${report.metrics.logRfmSilhouette?.toFixed(4)}, stability ${report.metrics.stability.toFixed(3)}`)
     await ctx.stage('saving', 0.9)
     const saved = await saveModel(db, { training, params, datasets: ordered, jobId: ctx.jobId, activate: params.activate, actor: `job ${ctx.jobId}` })
+    if (saved.activated && webhooks) await emitActivation(db, webhooks, saved.version, `trained: ${saved.why}`)
     return {
       modelVersion: saved.version,
       message: `model version ${saved.version} ${saved.activated ? 'activated' : 'not activated'}: ${saved.why}`,

@@ -7,7 +7,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Job } from 'pg-boss'
 import type { Database } from '../db/database.ts'
 import { appendLog, attemptFailed, beginAttempt, finish, release, setStage, type Attempt } from './attempt.ts'
-import { bossFor, SCHEDULE_QUEUE, TRAIN_DEAD_QUEUE, TRAIN_QUEUE } from './boss.ts'
+import { bossFor, SCHEDULE_QUEUE, TRAIN_DEAD_QUEUE, TRAIN_QUEUE, WEBHOOK_QUEUE } from './boss.ts'
+import { deliveryHandler, emit, type WebhookPolicy } from '../webhooks/events.ts'
 import type { LogLevel } from './queue.ts'
 import { runSchedule } from './schedules.ts'
 
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   /** How often an idle worker asks for a job (pg-boss' floor is 500 ms). */
   pollMs?: number
   logger?: FastifyBaseLogger
+  /** With a policy, this worker also delivers webhooks and emits `job.failed`. */
+  webhooks?: WebhookPolicy
 }
 
 export interface Worker {
@@ -49,7 +52,9 @@ export interface Worker {
 
 type TrainData = { jobId: string }
 
-async function runAttempt(db: Database, handler: JobHandler, job: Attempt, workerId: string, stopping: () => boolean, signal: AbortSignal): Promise<void> {
+type Failed = (jobId: string, error: string) => Promise<void>
+
+async function runAttempt(db: Database, handler: JobHandler, job: Attempt, workerId: string, stopping: () => boolean, signal: AbortSignal, failed: Failed): Promise<void> {
   const ctx: JobContext = {
     jobId: job.id,
     attempt: job.attempts,
@@ -73,9 +78,14 @@ async function runAttempt(db: Database, handler: JobHandler, job: Attempt, worke
     }
     const message = err instanceof Error ? err.message : String(err)
     // A permanent failure completes the pg-boss job: nothing would come of a retry.
-    if (err instanceof PermanentJobError) return void await finish(db, job.id, workerId, 'failed', { error: message })
-    if (job.attempts >= job.maxAttempts) await finish(db, job.id, workerId, 'failed', { error: message })
-    else await attemptFailed(db, job.id, workerId, message, `attempt ${job.attempts} failed: ${message}; retrying with backoff`)
+    if (err instanceof PermanentJobError) {
+      await finish(db, job.id, workerId, 'failed', { error: message })
+      return void await failed(job.id, message)
+    }
+    if (job.attempts >= job.maxAttempts) {
+      await finish(db, job.id, workerId, 'failed', { error: message })
+      await failed(job.id, message)
+    } else await attemptFailed(db, job.id, workerId, message, `attempt ${job.attempts} failed: ${message}; retrying with backoff`)
     throw err
   }
 }
@@ -88,6 +98,10 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
   const workIds: [string, string][] = []
 
   let again = () => {}
+  const policy = options.webhooks
+  const failed: Failed = async (jobId, error) => {
+    if (policy) await emit(db, policy, 'job.failed', { id: jobId, error, job: `/jobs/${jobId}` }, log)
+  }
   const train = async ([job]: Job<TrainData>[]) => {
     // pg-boss waits a polling interval after every fetch, also one that found a job; more may be
     // waiting, so look again at once (10x the throughput of 100 tiny jobs: docs/benchmarks.md).
@@ -96,7 +110,7 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
     const attempt = await beginAttempt(db, job!.data.jobId, id)
     if (!attempt) return // cancelled while queued, or already over
     try {
-      await runAttempt(db, handler, attempt, id, () => stopping, job!.signal)
+      await runAttempt(db, handler, attempt, id, () => stopping, job!.signal, failed)
       log?.info({ job: attempt.id }, 'job attempt over')
     } catch (err) {
       log?.warn({ job: attempt.id, err }, 'job attempt failed')
@@ -105,7 +119,9 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
   }
   // Out of retries (its last worker died, or it failed every time): the row must not stay running.
   const dead = async ([job]: Job<TrainData>[]) => {
-    await finish(db, job!.data.jobId, null, 'failed', { error: 'gave up after its last attempt: its worker stopped responding' })
+    const error = 'gave up after its last attempt: its worker stopped responding'
+    await finish(db, job!.data.jobId, null, 'failed', { error })
+    await failed(job!.data.jobId, error)
   }
 
   const ready = (async () => {
@@ -116,6 +132,9 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
     workIds.push([TRAIN_DEAD_QUEUE, await boss.work<TrainData>(TRAIN_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, dead)])
     workIds.push([SCHEDULE_QUEUE, await boss.work<{ schedule: string; train: object }>(SCHEDULE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 },
       async ([job]) => runSchedule(db, job!.data, job!.id, log))])
+    if (options.webhooks) {
+      workIds.push([WEBHOOK_QUEUE, await boss.work<{ deliveryId: string }>(WEBHOOK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, deliveryHandler(db, options.webhooks))])
+    }
     return boss
   })()
   ready.catch((err: unknown) => log?.error({ err }, 'job worker did not start'))

@@ -5,10 +5,12 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { trainingJob } from '../jobs/train-job.ts'
 import { startWorker, type JobHandler, type WorkerOptions } from '../jobs/worker.ts'
+import { policyOf } from '../webhooks/events.ts'
 
 export default fp(async function inlineWorker(app: FastifyInstance, opts: { config: Config; worker?: WorkerOptions }) {
   if (opts.config.worker !== 'inline') return
-  const train = trainingJob(app.db)
+  const webhooks = policyOf(opts.config)
+  const train = trainingJob(app.db, webhooks)
   // Training time goes into this instance's /metrics.
   const timed: JobHandler = async (params, ctx) => {
     const started = performance.now()
@@ -23,7 +25,7 @@ export default fp(async function inlineWorker(app: FastifyInstance, opts: { conf
     }
   }
   app.addHook('onReady', async () => {
-    const worker = startWorker(app.db, timed, { logger: app.log, ...opts.worker })
+    const worker = startWorker(app.db, timed, { logger: app.log, webhooks, ...opts.worker })
     app.log.info({ worker: worker.id }, 'inline job worker started')
     // A job queued by this process is picked up now rather than at the next poll.
     app.jobsQueued = () => worker.wake()
