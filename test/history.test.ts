@@ -42,6 +42,15 @@ t.test(`history, transitions and movers on ${backend}`, async (t) => {
   const before = new Map(rows.filter((r) => r.version === v1).map((r) => [r.customer_id, r.segment]))
   const after = new Map(rows.filter((r) => r.version === v2).map((r) => [r.customer_id, r.segment]))
   const both = [...after.keys()].filter((id) => before.has(id))
+  // The later version's CLV, for the movers' order (most valuable first, then by id).
+  const clvRows = await app.db.query<{ customer_id: string; clv: number | null }>('SELECT customer_id, clv FROM customer_values WHERE version = $1', [v2])
+  const clv = new Map(clvRows.map((r) => [r.customer_id, r.clv]))
+  t.ok(clvRows.length > 0, 'the version has customer values')
+  const byValue = (a: string, b: string) => {
+    const x = clv.get(a) ?? null, y = clv.get(b) ?? null
+    if (x !== y) return x === null ? 1 : y === null ? -1 : y - x
+    return a < b ? -1 : a > b ? 1 : 0
+  }
   t.ok(both.length > 100 && after.size > before.size, `${before.size} customers in v${v1}, ${after.size} in v${v2}, ${both.length} in both`)
 
   t.test('transitions default to the version active before', async (t) => {
@@ -75,15 +84,16 @@ t.test(`history, transitions and movers on ${backend}`, async (t) => {
     const page = (await app.inject({ url: `/models/${v2}/movers?fromSegment=${fromSegment}&toSegment=${toSegment}&limit=10000` })).json()
     t.equal(page.total, best.n)
     t.equal(page.movers.length, best.n)
-    const expected = both.filter((id) => before.get(id) === fromSegment && after.get(id) === toSegment).sort()
-    t.same(page.movers.map((x: { customerId: string }) => x.customerId), expected, 'the same customers, in id order')
+    const expected = both.filter((id) => before.get(id) === fromSegment && after.get(id) === toSegment).sort(byValue)
+    t.same(page.movers.map((x: { customerId: string }) => x.customerId), expected, 'the same customers, most valuable first')
+    t.same(page.movers.map((x: { clv: number | null }) => x.clv), expected.map((id) => clv.get(id) ?? null), 'each with its CLV')
     const csv = await app.inject({ url: `/models/${v2}/movers?fromSegment=${fromSegment}&toSegment=${toSegment}&format=csv&limit=10000` })
     t.match(csv.headers['content-type'], /^text\/csv/)
     const lines = csv.body.trim().split('\r\n')
-    t.equal(lines[0], 'customer_id,from_version,from_segment,to_version,to_segment')
+    t.equal(lines[0], 'customer_id,from_version,from_segment,to_version,to_segment,clv')
     t.same(lines.slice(1).map((l) => l.split(',')[0]), expected)
     const paged = (await app.inject({ url: `/models/${v2}/movers?limit=7&offset=3` })).json()
-    t.same(paged.movers.map((x: { customerId: string }) => x.customerId), [...both].sort().slice(3, 10), 'pages in customer id order')
+    t.same(paged.movers.map((x: { customerId: string }) => x.customerId), [...both].sort(byValue).slice(3, 10), 'pages in the same order')
     t.equal(paged.total, both.length)
   })
 
@@ -98,6 +108,9 @@ t.test(`history, transitions and movers on ${backend}`, async (t) => {
       const p = (await app.inject({ url: `/predict/customer/${id}?model=${entry.version}` })).json()
       t.equal(entry.segment.id, p.segment.id, `v${entry.version}: segment as predicted`)
       t.equal(entry.segment.name, p.segment.name, `v${entry.version}: name as predicted`)
+      t.equal(entry.rfmGroup, p.rfm?.group ?? null, `v${entry.version}: RFM group as predicted`)
+      t.equal(entry.clv, p.value?.clv?.value ?? null, `v${entry.version}: CLV as predicted`)
+      t.equal(entry.pAlive, p.value?.pAlive ?? null, `v${entry.version}: P(alive) as predicted`)
     }
     const v1Entry = h.versions[1]
     t.equal(v1Entry.segment.counterpart, null, 'the first version was matched to nothing')

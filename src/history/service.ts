@@ -49,13 +49,19 @@ export interface HistoryEntry {
   active: boolean
   segment: { id: number; name: string; counterpart: number | null; newSegment: boolean }
   outlier: boolean
+  /** From the version's customer values (issue 15); null where the version has none. */
+  rfmGroup: string | null
+  clv: number | null
+  pAlive: number | null
 }
 
 /** Every version that assigned the customer, newest first; 404 when none did. */
 export async function customerHistory(db: Db, customerId: string): Promise<{ customerId: string; versions: HistoryEntry[] }> {
-  const rows = await db.query<VersionRow & { segment: number; outlier: boolean; active: boolean }>(
-    `SELECT ${VERSION_COLUMNS}, a.segment, a.outlier, (m.version = (SELECT version FROM active_model WHERE id = 1)) AS active
+  const rows = await db.query<VersionRow & { segment: number; outlier: boolean; active: boolean; rfm_group: string | null; clv: number | null; p_alive: number | null }>(
+    `SELECT ${VERSION_COLUMNS}, a.segment, a.outlier, (m.version = (SELECT version FROM active_model WHERE id = 1)) AS active,
+            v.rfm_group, v.clv, v.p_alive
        FROM assignments a JOIN model_versions m ON m.version = a.version
+       LEFT JOIN customer_values v ON v.version = a.version AND v.customer_id = a.customer_id
       WHERE a.customer_id = $1 ORDER BY m.version DESC`, [customerId])
   if (rows.length === 0) throw new HttpProblem(404, 'Not Found', `no model version assigned customer ${customerId}`)
   return {
@@ -70,6 +76,9 @@ export async function customerHistory(db: Db, customerId: string): Promise<{ cus
         // A segment of a retrain that matched no segment of the model it was trained against is new.
         segment: { id: r.segment, name: segmentName(r, r.segment), counterpart, newSegment: r.matched === true && counterpart === null },
         outlier: r.outlier,
+        rfmGroup: r.rfm_group ?? null,
+        clv: r.clv ?? null,
+        pAlive: r.p_alive ?? null,
       }
     }),
   }
@@ -105,6 +114,8 @@ export interface Mover {
   customerId: string
   fromSegment: number
   toSegment: number
+  /** The customer's CLV in the later version (null where it has none). */
+  clv: number | null
 }
 
 export interface MoversQuery {
@@ -124,8 +135,12 @@ export async function movers(db: Db, version: number, q: MoversQuery): Promise<{
   if (q.toSegment !== undefined) { params.push(q.toSegment); where.push(`b.segment = $${params.length}`) }
   const base = `FROM assignments a JOIN assignments b ON b.customer_id = a.customer_id WHERE ${where.join(' AND ')}`
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${base}`, params)
+  // The campaign list: most valuable first (versions without customer values: by id).
   const rows = await db.query<Mover>(
-    `SELECT a.customer_id AS "customerId", a.segment AS "fromSegment", b.segment AS "toSegment" ${base}
-      ORDER BY a.customer_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, q.limit, q.offset])
+    `SELECT a.customer_id AS "customerId", a.segment AS "fromSegment", b.segment AS "toSegment", v.clv
+       FROM assignments a JOIN assignments b ON b.customer_id = a.customer_id
+       LEFT JOIN customer_values v ON v.version = b.version AND v.customer_id = b.customer_id
+      WHERE ${where.join(' AND ')}
+      ORDER BY v.clv DESC NULLS LAST, a.customer_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, q.limit, q.offset])
   return { from: u.version, to: v.version, total: total[0]!.n, movers: rows }
 }

@@ -25,8 +25,8 @@ const history: FastifyPluginAsyncTypebox = async (app) => {
     const q = request.query
     const page = await movers(app.db, request.params.version, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 })
     if (q.format !== 'csv') return page
-    const lines = [csvRow(['customer_id', 'from_version', 'from_segment', 'to_version', 'to_segment'])]
-    for (const m of page.movers) lines.push(csvRow([m.customerId, page.from, m.fromSegment, page.to, m.toSegment]))
+    const lines = [csvRow(['customer_id', 'from_version', 'from_segment', 'to_version', 'to_segment', 'clv'])]
+    for (const m of page.movers) lines.push(csvRow([m.customerId, page.from, m.fromSegment, page.to, m.toSegment, m.clv]))
     return reply.type('text/csv; charset=utf-8').header('x-total-count', String(page.total)).header('content-disposition', `attachment; filename="movers-v${page.from}-v${page.to}.csv"`).send(lines.join('') as never) // CSV text: the schema describes the JSON answer
   })
 }

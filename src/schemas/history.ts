@@ -19,6 +19,9 @@ export const HistorySchema = Type.Object({
       newSegment: Type.Boolean({ description: 'True when this segment has no counterpart in the model it was matched to' }),
     }),
     outlier: Type.Boolean(),
+    rfmGroup: Type.Union([Type.String(), Type.Null()], { description: 'RFM group in that version' }),
+    clv: Type.Union([Type.Number(), Type.Null()], { description: 'CLV over the default horizon in that version' }),
+    pAlive: Type.Union([Type.Number(), Type.Null()]),
   }), { description: 'Every version that assigned the customer, newest first' }),
 })
 
@@ -53,5 +56,5 @@ export const MoversSchema = Type.Object({
   from: Type.Integer(),
   to: Type.Integer(),
   total: Type.Integer({ description: 'Movers matching the filters, over all pages' }),
-  movers: Type.Array(Type.Object({ customerId: Type.String(), fromSegment: Type.Integer(), toSegment: Type.Integer() })),
+  movers: Type.Array(Type.Object({ customerId: Type.String(), fromSegment: Type.Integer(), toSegment: Type.Integer(), clv: Type.Union([Type.Number(), Type.Null()]) }), { description: 'Most valuable first (CLV in this version), then by customer id' }),
 })

@@ -108,9 +108,14 @@ export interface paths {
                                 active: boolean;
                                 /** @description Observation end of the version, where it has one */
                                 asOf: string | null;
+                                /** @description CLV over the default horizon in that version */
+                                clv: number | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 outlier: boolean;
+                                pAlive: number | null;
+                                /** @description RFM group in that version */
+                                rfmGroup: string | null;
                                 segment: {
                                     /** @description The segment of the model this version was matched to that this segment continues */
                                     counterpart: number | null;
@@ -1044,7 +1049,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             from: number;
+                            /** @description Most valuable first (CLV in this version), then by customer id */
                             movers: {
+                                clv: number | null;
                                 customerId: string;
                                 fromSegment: number;
                                 toSegment: number;
