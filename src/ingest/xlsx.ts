@@ -125,6 +125,12 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
     hyperlinks: 'ignore',
     entries: 'ignore',
   })
+  // exceljs reads a worksheet's name from xl/workbook.xml; when a file's zip holds a worksheet
+  // before workbook.xml (the order is the writer's; exceljs' own writer varies it under load),
+  // it dereferences the not-yet-parsed model and throws. Start from an empty model: such a
+  // sheet is read under its number instead of being refused as corrupt.
+  const internals = reader as unknown as { model?: { sheets?: unknown[] } }
+  internals.model ??= { sheets: [] }
   const out = new BatchBuilder(opts.batchSize)
   const reading = opts.reading ?? new Reading()
   const infos = opts.sheets ?? []
