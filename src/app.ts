@@ -1,6 +1,6 @@
 // buildApp(config): the whole service as a Fastify instance, used by the server entry and by
 // the tests (through inject and by listening for real).
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import type { WorkerOptions } from './jobs/worker.ts'
 import authPlugin from './plugins/auth.ts'
@@ -44,7 +44,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 10 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
     // One line per request, from onResponse below, instead of Fastify's two (incoming, completed).
-    disableRequestLogging: true,
+    // (Fastify 5.12 deprecated the top-level disableRequestLogging for this form.)
+    logController: new LogController({ disableRequestLogging: true }),
     // A first start creates the embedded database, which can take longer than Fastify's 10 s.
     pluginTimeout: 120_000,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
