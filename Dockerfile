@@ -44,4 +44,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # The worker: `command: ["node", "src/worker.ts"]` (docker-compose.yml).
-CMD ["node", "src/server.ts"]
+CMD ["node", "--max-semi-space-size=4", "src/server.ts"]

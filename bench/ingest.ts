@@ -4,7 +4,7 @@
 // `--sheets` adds the full file as a two-sheet workbook (rows before 2011-06-01 on sheet 1, the
 // rest on sheet 2; issue 11), made once into bench/out by test/helpers/corpus.ts, and checks its
 // answer (541,909 rows, 4,372 customers, 25,900 invoices, per-sheet counts). `--only-sheets`
-// measures that workbook alone.
+// measures that workbook alone; `--postgres-only` leaves PGlite out.
 //
 // Peak RSS is the server's high-water mark after the upload, on a server that has already
 // answered a Prisma query (as every running service has: Prisma's query compiler alone is
@@ -77,7 +77,8 @@ export async function run(args: string[]): Promise<void> {
   for (const copies of sizes) {
     const file = copies === 'sheets' ? await twoSheetWorkbook() : copies === 'xlsx' ? fullWorkbook() : copies === 1 ? fullFile() : await scaledFile(copies)
     const parse = await runChild('parse-only.ts', [file])
-    const backends: ('postgres' | 'pglite')[] = copies === 1 || copies === 'sheets' || args.includes('--pglite-10x') ? ['postgres', 'pglite'] : ['postgres']
+    const both = (copies === 1 || copies === 'sheets' || args.includes('--pglite-10x')) && !args.includes('--postgres-only')
+    const backends: ('postgres' | 'pglite')[] = both ? ['postgres', 'pglite'] : ['postgres']
     for (const backend of backends) {
       const up = await uploadOn(backend, file)
       if (copies === 'sheets') console.log(`two-sheet workbook on ${backend}: ${checkTwoSheets(up.body)}`)

@@ -23,6 +23,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
+import { SERVER_ENV, SERVER_NODE_ARGS } from '../src/process-settings.ts'
 import { ROOT, fmt, freePort, scratchDatabase, table } from './lib/common.ts'
 
 const ADMIN = 'overhead-bench-admin-key-0123456789abcdef'
@@ -64,7 +65,7 @@ const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ')
 function startServer(root: string, port: number, databaseUrl: string, extra: Record<string, string>, nodeArgs: string[]): ChildProcess {
   const server = spawn(process.execPath, [...nodeArgs, 'src/server.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, API_KEYS: `admin:${ADMIN},read:${READ}`, LOG_LEVEL: 'info', ...extra },
+    env: { PATH: process.env.PATH ?? '', ...SERVER_ENV, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, API_KEYS: `admin:${ADMIN},read:${READ}`, LOG_LEVEL: 'info', ...extra },
     // Logs go where a production deployment sends them: a pipe that is read (here, discarded).
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -103,7 +104,12 @@ export async function run(args: string[]): Promise<void> {
   const rounds = Number(opt('--rounds', quick ? '1' : '3'))
   const connections = Number(opt('--connections', '50'))
   const profile = args.includes('--profile')
-  const baselineRoot = opt('--baseline-root', '')
+  // --baseline-node-args alone: the baseline is this checkout under other flags.
+  const baselineArgs = opt('--baseline-node-args', '')
+  const baselineRoot = opt('--baseline-root', baselineArgs ? ROOT : '')
+  // --server-node-args "--max-semi-space-size=16": runs our server under other V8 flags than
+  // SERVER_NODE_ARGS (src/process-settings.ts), e.g. to measure what the young generation's size costs.
+  const serverArgs = opt('--server-node-args', SERVER_NODE_ARGS.join(' ')).split(' ').filter(Boolean)
   console.log(`load average at start: ${loadAvg()}`)
 
   const barePort = await freePort()
@@ -111,7 +117,7 @@ export async function run(args: string[]): Promise<void> {
   const scratch = await scratchDatabase()
   const port = await freePort()
   const profDir = mkdtempSync(path.join(os.tmpdir(), 'rs-overhead-prof-'))
-  const servers = [startServer(ROOT, port, scratch.url, {}, profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])]
+  const servers = [startServer(ROOT, port, scratch.url, {}, [...serverArgs, ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])])]
   const base = `http://127.0.0.1:${port}`
   const oldBase = baselineRoot ? `http://127.0.0.1:${await freePort()}` : ''
   let copyUrl = ''
@@ -130,7 +136,7 @@ export async function run(args: string[]): Promise<void> {
     }
     if (baselineRoot) {
       // The other checkout serves the same database (and so the same model); it runs no worker.
-      servers.push(startServer(path.resolve(baselineRoot), Number(new URL(oldBase).port), scratch.url, { WORKER: 'off' }, []))
+      servers.push(startServer(path.resolve(baselineRoot), Number(new URL(oldBase).port), scratch.url, { WORKER: 'off' }, baselineArgs ? baselineArgs.split(' ').filter(Boolean) : serverArgs))
       await waitUp(`${oldBase}/health/ready`, servers.at(-1)!)
     }
     const read = { authorization: `Bearer ${READ}` }
@@ -142,8 +148,8 @@ export async function run(args: string[]): Promise<void> {
     if (copyUrl) targets.push({ name: 'bare Fastify sending our predict response', url: copyUrl, load: { kind: 'list', paths }, headers: read })
     if (args.includes('--per-request-paths')) targets.push({ name: 'predict, path set per request (setupRequest)', url: base, load: { kind: 'per-request', paths }, headers: read })
     if (baselineRoot) {
-      targets.push({ name: `baseline ${path.basename(baselineRoot)}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' } })
-      targets.push({ name: `baseline ${path.basename(baselineRoot)}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read })
+      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' } })
+      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read })
     }
     // Warm-up: every server's code optimized before anything is counted.
     for (const t of targets) await cannon(t.url, connections, 2, t.load, t.headers)

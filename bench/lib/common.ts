@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { writeScaled } from './scaled.ts'
+import { SERVER_ENV, SERVER_NODE_ARGS } from '../../src/process-settings.ts'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const OUT = path.join(ROOT, 'bench', 'out')
@@ -53,9 +54,10 @@ export interface Server {
 
 export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['src/server.ts'], {
+  // Started as `npm start` starts it (src/process-settings.ts).
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, 'src/server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), MAX_UPLOAD_BYTES: String(2 ** 31), ...env },
+    env: { PATH: process.env.PATH ?? '', ...SERVER_ENV, LOG_LEVEL: 'warn', PORT: String(port), MAX_UPLOAD_BYTES: String(2 ** 31), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const base = `http://127.0.0.1:${port}`
