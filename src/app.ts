@@ -77,7 +77,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(predictRoutes)
   await app.register(segmentRoutes)
   await app.register(customerRoutes)
-  await app.register(driftRoutes)
+  await app.register(driftRoutes, { config })
   // After drift, where it was registered from the dashboard plugin: the OpenAPI document keeps its path order.
   await app.register(mapRoutes)
   await app.register(historyRoutes)

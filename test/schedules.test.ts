@@ -73,4 +73,28 @@ t.test(`schedules on ${backend}`, async (t) => {
     t.ok(job.log.some((l: { message: string }) => l.message === 'queued by schedule weekly'), 'its log names the schedule')
     t.ok(job.modelVersion > 0)
   })
+
+  t.test('"every Monday 06:00, the last 12 months" is one schedule', async (t) => {
+    const made = await post({ name: 'monday-12m', cron: '0 6 * * 1', train: { window: { months: 12 }, activate: 'never' } })
+    t.equal(made.statusCode, 201, made.body)
+    t.match(made.json().train, { window: { months: 12 }, activate: 'never' })
+    for (const at of made.json().next) t.ok(new Date(at).getUTCDay() === 1 && at.endsWith('T06:00:00.000Z'), `${at} is a Monday 06:00 UTC`)
+    const bad = await post({ name: 'bad-window', cron: '0 6 * * 1', train: { window: { months: 0 } } })
+    t.equal(bad.statusCode, 400, 'a bad window is refused like POST /train')
+    t.match(bad.json(), { errors: [{ path: 'body.train.window.months' }] })
+    t.equal((await post({ name: 'bad-window', cron: '0 6 * * 1', train: { window: { days: 1 }, asOf: '2009-01-01' } })).statusCode, 422, 'a window that holds no customer')
+
+    const boss = await bossFor(app.db)
+    const [stored] = await boss.getSchedules(SCHEDULE_QUEUE, 'monday-12m')
+    await boss.send(SCHEDULE_QUEUE, stored!.data as object)
+    let job: any
+    for (let i = 0; i < 600 && !(job?.params?.window && ['succeeded', 'failed'].includes(job.status)); i++) {
+      await sleep(200)
+      job = (await app.inject({ url: '/jobs', headers: as(READ) })).json()[0]
+    }
+    t.match(job, { status: 'succeeded', params: { window: { months: 12 }, activate: 'never' } }, 'the run trains on the window')
+    const model = (await app.inject({ url: `/models/${job.modelVersion}`, headers: as(READ) })).json()
+    // The sample's last invoice day is 2011-12-09: 12 months back, 2010-12-09 excluded.
+    t.same(model.window, { months: 12, from: '2010-12-10', to: '2011-12-09' })
+  })
 })

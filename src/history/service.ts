@@ -4,6 +4,8 @@
 import type { SqlRunner } from '../db/database.ts'
 import { HttpProblem } from '../errors.ts'
 import { transitions, type Transitions } from './transitions.ts'
+import { dayOf } from '../pipeline/calendar.ts'
+import { windowView, type WindowSpec, type WindowView } from '../training/window.ts'
 
 type Db = Pick<SqlRunner, 'query'>
 
@@ -13,12 +15,14 @@ interface VersionRow {
   version: number
   created_at: Date
   as_of: string | null
+  window_spec: WindowSpec | null
   segments: SegmentInfo[]
   counterparts: (number | null)[] | null
   matched: boolean | null
 }
 
-const VERSION_COLUMNS = `m.version, m.created_at, m.params->>'asOf' AS as_of,
+// asOf: the observation end the training resolved (the request's, or the data's last day).
+const VERSION_COLUMNS = `m.version, m.created_at, to_char(m.as_of, 'YYYY-MM-DD') AS as_of, m.params->'window' AS window_spec,
   (SELECT coalesce(json_agg(json_build_object('id', (s->>'id')::int, 'name', s->>'name')), '[]'::json) FROM jsonb_array_elements(m.bundle->'segments') s) AS segments,
   m.report->'counterparts' AS counterparts, (m.report->>'matchedToPrevious')::boolean AS matched`
 
@@ -46,6 +50,8 @@ export interface HistoryEntry {
   version: number
   createdAt: string
   asOf: string | null
+  /** The version's rolling window (src/training/window.ts); null: every day up to asOf. */
+  window: WindowView | null
   active: boolean
   segment: { id: number; name: string; counterpart: number | null; newSegment: boolean }
   outlier: boolean
@@ -72,6 +78,7 @@ export async function customerHistory(db: Db, customerId: string): Promise<{ cus
         version: r.version,
         createdAt: new Date(r.created_at).toISOString(),
         asOf: r.as_of,
+        window: r.window_spec && r.as_of ? windowView(r.window_spec, dayOf(Date.parse(`${r.as_of}T00:00:00Z`))) : null,
         active: r.active === true,
         // A segment of a retrain that matched no segment of the model it was trained against is new.
         segment: { id: r.segment, name: segmentName(r, r.segment), counterpart, newSegment: r.matched === true && counterpart === null },

@@ -3,6 +3,8 @@
 import type { Database, SqlTx } from '../db/database.ts'
 import { HttpProblem } from '../errors.ts'
 import type { ModelVersion } from '../generated/prisma/client.ts'
+import { dayOf } from '../pipeline/calendar.ts'
+import { windowView, type WindowSpec, type WindowView } from '../training/window.ts'
 
 export const MODEL_CHANNEL = 'model_activated'
 
@@ -36,6 +38,8 @@ export interface ModelView {
   asOf: string | null
   /** The value model (src/value/model.ts ValueModel); null for a version trained before it. */
   value: unknown
+  /** The rolling window the version was trained on, with the days it covered; null: every day up to asOf. */
+  window: WindowView | null
 }
 
 export function toModelView(m: ModelVersion, activeVersion: number | null): ModelView {
@@ -56,7 +60,14 @@ export function toModelView(m: ModelVersion, activeVersion: number | null): Mode
     jobId: m.jobId,
     asOf: m.asOf ? m.asOf.toISOString().slice(0, 10) : null,
     value: m.value ?? null,
+    window: windowOf(m),
   }
+}
+
+/** From the params as requested and the asOf the training resolved (the report records the same). */
+function windowOf(m: ModelVersion): WindowView | null {
+  const spec = (m.params as { window?: WindowSpec } | null)?.window
+  return spec && m.asOf ? windowView(spec, dayOf(m.asOf.getTime())) : null
 }
 
 export async function activeVersion(db: Pick<Database, 'query'>): Promise<number | null> {

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts'
 import { serializeBundle, parseBundle, type ModelBundle } from '../pipeline/bundle.ts'
 import { boughtStockCodes } from '../pipeline/recommend.ts'
 import type { Training } from '../training/train.ts'
+import { windowView } from '../training/window.ts'
 import { buildReference } from '../drift/model-reference.ts'
 import { copyCsvNumberArray, copyCsvText, copyCsvTextArray } from '../codec/csv.ts'
 import { activateIn, isBetter, lockActivation, type ModelMetrics } from './models.ts'
@@ -67,13 +68,16 @@ export async function saveModel(db: Database, input: SaveInput): Promise<SaveOut
   const metrics = metricsOf(training)
   // The training distribution, kept for drift reports (sketches and counts, no rows).
   const reference = buildReference(training.result.bundle, training.table)
+  // A rolling window is recorded with the days it covered (params keep it as requested).
+  const { spec, asOfDay } = training.window
+  const report = spec ? { ...training.result.report, window: windowView(spec, asOfDay) } : training.result.report
   return db.transaction(async (tx) => {
     const [row] = await tx.query<{ version: number }>(
       `INSERT INTO model_versions (recipe, recipe_version, params, datasets, k, customers, metrics, cleaning, report, bundle, job_id, reference, as_of, value, evaluation)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING version`,
       [training.table.recipe, training.table.recipeVersion, JSON.stringify(input.params), JSON.stringify(input.datasets),
         training.result.bundle.segments.length, training.table.customerIds.length, JSON.stringify(metrics),
-        JSON.stringify(training.build.cleaning), JSON.stringify(training.result.report), bundle, input.jobId, JSON.stringify(reference),
+        JSON.stringify(training.build.cleaning), JSON.stringify(report), bundle, input.jobId, JSON.stringify(reference),
         training.value?.model.asOf ?? null, training.value ? JSON.stringify(training.value.model) : null,
         training.value?.evaluation ? JSON.stringify(training.value.evaluation) : null],
     )

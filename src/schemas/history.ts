@@ -1,5 +1,6 @@
 // Segments over time: a customer's history, transitions between versions, movers.
 import { Type } from 'typebox'
+import { WindowSchema } from './models.ts'
 
 export const CustomerParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 export const VersionOnly = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) })
@@ -11,6 +12,7 @@ export const HistorySchema = Type.Object({
     version: Type.Integer(),
     createdAt: Type.String({ format: 'date-time' }),
     asOf: Type.Union([Type.String(), Type.Null()], { description: 'Observation end of the version, where it has one' }),
+    window: Type.Union([WindowSchema, Type.Null()], { description: 'The rolling window the version was trained on; null: every day up to asOf' }),
     active: Type.Boolean(),
     segment: Type.Object({
       id: Type.Integer(),

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import type { ModelParams } from '../pipeline/train-types.ts'
+import { MAX_WINDOW_DAYS, MAX_WINDOW_MONTHS, type WindowSpec } from '../training/window.ts'
 
 export const TrainBody = Type.Object(
   {
@@ -21,6 +22,18 @@ export const TrainBody = Type.Object(
     ),
     holdoutDays: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 3650, description: 'Evaluate the value model on the days (asOf, asOf + holdoutDays]. Default: from asOf to the end of the data.' }),
+    ),
+    window: Type.Optional(
+      Type.Object(
+        {
+          months: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WINDOW_MONTHS })),
+          days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WINDOW_DAYS })),
+        },
+        {
+          additionalProperties: false, minProperties: 1, maxProperties: 1,
+          description: 'Rolling window: train on the transactions of (asOf − N months, asOf] or (asOf − N days, asOf] only, e.g. {"months": 12}. Months are calendar months (the day of the month kept, clamped to the month\'s length). Rows after asOf still feed the holdout. Default: every day up to asOf.',
+        },
+      ),
     ),
     activate: Type.Optional(
       Type.Union([Type.Literal('if-better'), Type.Literal('always'), Type.Literal('never')], {
@@ -44,6 +57,7 @@ export interface TrainParams extends ModelParams {
   /** Present only when the request set it (equal requests give equal jobs). */
   asOf?: string
   holdoutDays?: number
+  window?: WindowSpec
 }
 
 const LogLine = Type.Object({ at: Type.String(), level: Type.String(), message: Type.String() })

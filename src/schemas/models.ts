@@ -1,5 +1,13 @@
 import { Type } from 'typebox'
 
+/** A version's rolling window: the request's {months} or {days} and the days covered, both inclusive. */
+export const WindowSchema = Type.Object({
+  months: Type.Optional(Type.Integer()),
+  days: Type.Optional(Type.Integer()),
+  from: Type.String({ description: 'First day in the window (YYYY-MM-DD)' }),
+  to: Type.String({ description: 'Last day in the window: asOf (YYYY-MM-DD)' }),
+})
+
 const Metrics = Type.Object({
   silhouette: Type.Number(),
   calinskiHarabasz: Type.Number(),
@@ -26,7 +34,8 @@ export const ModelSchema = Type.Object(
     jobId: Type.Union([Type.String(), Type.Null()]),
     asOf: Type.Union([Type.String({ description: 'Observation end (YYYY-MM-DD) of the value model' }), Type.Null()]),
     value: Type.Unknown({ description: '{asOf, timeUnit: "day", bgnbd: {r, alpha, a, b, logLikelihood, customers, converged}, gammaGamma: {p, q, gamma, logLikelihood, customers, converged}, defaults, churnBands, rfmCuts}; null for a version trained before the value model' }),
-    report: Type.Optional(Type.Unknown({ description: 'k scan, PCA, outliers, timings' })),
+    window: Type.Union([WindowSchema, Type.Null()], { description: 'The rolling window of POST /train the version was trained on; null: every day up to asOf' }),
+    report: Type.Optional(Type.Unknown({ description: 'k scan, PCA, outliers, timings; window (as above) for a windowed training' })),
   },
   { $id: 'Model' },
 )

@@ -4,6 +4,7 @@
 // fields, so POST /train, a drift retrain, the CLI and the benchmark all get the same defaults.
 import { recipeId } from '../pipeline/recipe-id.ts'
 import type { ModelParams } from '../pipeline/train-types.ts'
+import { windowProblem, type WindowSpec } from './window.ts'
 
 export type { ModelParams } from '../pipeline/train-types.ts'
 
@@ -13,6 +14,8 @@ export interface ValueParams {
   asOf?: string
   /** Days after asOf whose purchases are predicted and compared (default: from asOf to the data's end). */
   holdoutDays?: number
+  /** Train on the transactions of (asOf − window, asOf] only (src/training/window.ts); default: every day up to asOf. */
+  window?: WindowSpec
 }
 
 export interface TrainingParams extends ModelParams, ValueParams {
@@ -32,6 +35,7 @@ export interface ModelRequest {
   seed?: number
   asOf?: string
   holdoutDays?: number
+  window?: WindowSpec
 }
 
 export class InvalidParams extends RangeError {
@@ -44,11 +48,14 @@ export function modelParams(body: ModelRequest): ModelParams & ValueParams {
   if (body.kRange && (body.kRange.length !== 2 || kRange[0] > kRange[1])) throw new InvalidParams('kRange must be [min, max] with min ≤ max')
   if (body.asOf !== undefined && !isCalendarDay(body.asOf)) throw new InvalidParams(`asOf = ${body.asOf}: need a calendar day YYYY-MM-DD`)
   if (body.holdoutDays !== undefined && !(Number.isInteger(body.holdoutDays) && body.holdoutDays >= 1)) throw new InvalidParams('holdoutDays must be an integer ≥ 1')
+  const badWindow = body.window === undefined ? null : windowProblem(body.window)
+  if (badWindow) throw new InvalidParams(badWindow)
   return {
     recipe: recipeId(body.recipe ?? 'default'), k: body.k ?? 'auto', kRange, seed: body.seed ?? DEFAULT_SEED,
     // Absent fields stay absent: a job's params (and so its idempotency key) are unchanged without them.
     ...(body.asOf !== undefined && { asOf: body.asOf }),
     ...(body.holdoutDays !== undefined && { holdoutDays: body.holdoutDays }),
+    ...(body.window !== undefined && { window: body.window.months !== undefined ? { months: body.window.months } : { days: body.window.days } }),
   }
 }
 

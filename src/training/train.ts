@@ -13,6 +13,8 @@ import type { ModelParams, TrainingParams, ValueParams } from './params.ts'
 import { countGuestRows, readTransactions } from '../datasets/read.ts'
 import { InvalidWindow, trainValue, valueWindow as windowOf, type ValueWindow } from './value.ts'
 import type { ValueResult } from '../value/model.ts'
+import { dayOf } from '../pipeline/calendar.ts'
+import { rowsFrom, windowStartDay } from './window.ts'
 
 export interface Training {
   build: BuildResult
@@ -66,18 +68,22 @@ export async function runTraining(from: Database | TransactionBatches, params: M
   if ('batches' in from) {
     // One pass over batches: asOf must be known before it (holdoutDays alone needs the data's end).
     if (params.holdoutDays !== undefined && params.asOf === undefined) throw new TooLittleData('training on transaction batches: give asOf with holdoutDays')
+    if (params.window !== undefined && params.asOf === undefined) throw new TooLittleData('training on transaction batches: give asOf with window')
     const asOf = params.asOf === undefined ? undefined : Date.parse(`${params.asOf}T00:00:00Z`)
-    const build = await buildFeatures(from.batches, { guestRows: from.guestRows ?? 0, asOf })
+    const batches = params.window === undefined ? from.batches : rowsFrom(from.batches, windowStartDay(dayOf(asOf!), params.window))
+    const build = await buildFeatures(batches, { guestRows: from.guestRows ?? 0, asOf })
     return trainOnFeatures(build, params, hooks, valueWindow(build, params))
   }
   const ids = params.datasetIds ?? []
   const full = await featuresOf(from, ids)
   const window = valueWindow(full, params)
-  // Features as of an earlier (or later) day than the data's last: one more pass over the rows
-  // (the per-(customer, day) aggregates of src/aggregates/ will make this a merge).
-  const build = window.asOfDay === window.lastDay && full.purchaseDays
+  // Features as of an earlier (or later) day than the data's last, or over a rolling window: one
+  // more pass over the rows, those of the window only (the per-(customer, day) aggregates of
+  // src/aggregates/ will make this a merge).
+  const { fromDay } = window
+  const build = window.asOfDay === window.lastDay && full.purchaseDays && fromDay === undefined
     ? full
-    : await buildFeatures(readTransactions(from, ids), { guestRows: await countGuestRows(from, ids), asOf: window.asOfDay * 86_400_000 })
+    : await buildFeatures(readTransactions(from, ids, fromDay), { guestRows: await countGuestRows(from, ids, fromDay), asOf: window.asOfDay * 86_400_000 })
   return trainOnFeatures(build, params, hooks, window)
 }
 
@@ -89,13 +95,17 @@ function valueWindow(build: BuildResult, params: ValueParams): ValueWindow {
   }
 }
 
+/** The fewest customers a training takes: ten, and two per segment of the smallest k tried. */
+export function minimumCustomers(params: Pick<ModelParams, 'k' | 'kRange'>): number {
+  return Math.max(10, (params.k === 'auto' ? params.kRange[0] : params.k) * 2)
+}
+
 /** Trains on features already built (both recipes' tables, cleaning counts, baskets, purchase days). */
 export async function trainOnFeatures(build: BuildResult, params: ModelParams, hooks: TrainingHooks = {}, window: ValueWindow = valueWindow(build, {})): Promise<Training> {
   const table = recipeTable(build, params.recipe)
   const customers = table.customerIds.length
-  const minK = params.k === 'auto' ? params.kRange[0] : params.k
-  if (customers < Math.max(10, minK * 2)) {
-    throw new TooLittleData(`${customers} customers survive cleaning; at least ${Math.max(10, minK * 2)} are needed for k = ${params.k}`)
+  if (customers < minimumCustomers(params)) {
+    throw new TooLittleData(`${customers} customers survive cleaning; at least ${minimumCustomers(params)} are needed for k = ${params.k}`)
   }
   // The baskets follow the tables' row order; the recommendations rely on it.
   if (build.baskets.customerIds.length !== customers || build.baskets.customerIds.some((id, i) => id !== table.customerIds[i])) {

@@ -1,10 +1,12 @@
 // The value step of a training: which days are calibration and holdout (valueWindow), and the
-// value model on the build's purchase days (trainValue, src/value/model.ts).
+// value model on the build's purchase days (trainValue, src/value/model.ts). A rolling window
+// (src/training/window.ts) is counted back from the resolved asOf.
 import { columnIndex } from '../pipeline/train-types.ts'
 import { dayOf } from '../pipeline/calendar.ts'
 import { recipeTable, type BuildResult } from '../pipeline/features.ts'
 import { fitValueModel, type ValueResult } from '../value/model.ts'
 import type { ValueParams } from './params.ts'
+import { windowStartDay, type WindowSpec } from './window.ts'
 
 export interface ValueWindow {
   /** Day number of the data's last cleaned invoice day. */
@@ -13,6 +15,10 @@ export interface ValueWindow {
   asOfDay: number
   /** The holdout is (asOfDay, asOfDay + holdoutDays]; 0: none. */
   holdoutDays: number
+  /** With a rolling window (src/training/window.ts): its first day; rows before it are not read. */
+  fromDay?: number
+  /** The window as the request gave it (with fromDay). */
+  spec?: WindowSpec
 }
 
 /** Raised for a window the data cannot fill (src/training/train.ts maps it to TooLittleData). */
@@ -32,7 +38,8 @@ export function valueWindow(build: BuildResult, params: ValueParams): ValueWindo
   if (holdoutDays > 0 && asOfDay + holdoutDays > lastDay) {
     throw new InvalidWindow(`the holdout (asOf + ${holdoutDays} days) ends after the data's last invoice day ${new Date(lastDay * 86_400_000).toISOString().slice(0, 10)}`)
   }
-  return { lastDay, asOfDay, holdoutDays }
+  if (params.window === undefined) return { lastDay, asOfDay, holdoutDays }
+  return { lastDay, asOfDay, holdoutDays, fromDay: windowStartDay(asOfDay, params.window), spec: params.window }
 }
 
 /**

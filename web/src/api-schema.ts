@@ -125,6 +125,15 @@ export interface paths {
                                     newSegment: boolean;
                                 };
                                 version: number;
+                                /** @description The rolling window the version was trained on; null: every day up to asOf */
+                                window: {
+                                    days?: number;
+                                    /** @description First day in the window (YYYY-MM-DD) */
+                                    from: string;
+                                    months?: number;
+                                    /** @description Last day in the window: asOf (YYYY-MM-DD) */
+                                    to: string;
+                                } | null;
                             }[];
                         };
                     };
@@ -461,7 +470,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a dataset for drift and, if asked, queue a retrain when it drifted */
+        /**
+         * Check a dataset for drift and, if asked, queue a retrain when it drifted
+         * @description When the data drifted, subscribers of the drift.detected webhook are told (GET /drift, a read, tells nobody).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1636,6 +1648,11 @@ export interface paths {
                              */
                             recipe?: "default" | "original" | "seed";
                             seed?: number;
+                            /** @description Rolling window: train on the transactions of (asOf − N months, asOf] or (asOf − N days, asOf] only, e.g. {"months": 12}. Months are calendar months (the day of the month kept, clamped to the month's length). Rows after asOf still feed the holdout. Default: every day up to asOf. */
+                            window?: {
+                                days?: number;
+                                months?: number;
+                            };
                         };
                         /**
                          * @description IANA time zone the cron is read in
@@ -2075,6 +2092,11 @@ export interface paths {
                          */
                         recipe?: "default" | "original" | "seed";
                         seed?: number;
+                        /** @description Rolling window: train on the transactions of (asOf − N months, asOf] or (asOf − N days, asOf] only, e.g. {"months": 12}. Months are calendar months (the day of the month kept, clamped to the month's length). Rows after asOf still feed the holdout. Default: every day up to asOf. */
+                        window?: {
+                            days?: number;
+                            months?: number;
+                        };
                     };
                 };
             };
@@ -2497,12 +2519,21 @@ export interface components {
             params: unknown;
             recipe: string;
             recipeVersion: number;
-            /** @description k scan, PCA, outliers, timings */
+            /** @description k scan, PCA, outliers, timings; window (as above) for a windowed training */
             report?: unknown;
             status: "active" | "candidate" | "archived";
             /** @description {asOf, timeUnit: "day", bgnbd: {r, alpha, a, b, logLikelihood, customers, converged}, gammaGamma: {p, q, gamma, logLikelihood, customers, converged}, defaults, churnBands, rfmCuts}; null for a version trained before the value model */
             value: unknown;
             version: number;
+            /** @description The rolling window of POST /train the version was trained on; null: every day up to asOf */
+            window: {
+                days?: number;
+                /** @description First day in the window (YYYY-MM-DD) */
+                from: string;
+                months?: number;
+                /** @description Last day in the window: asOf (YYYY-MM-DD) */
+                to: string;
+            } | null;
         };
         Prediction: {
             customerId: string | null;
@@ -2600,6 +2631,11 @@ export interface components {
                  */
                 recipe: "default" | "original" | "seed";
                 seed?: number;
+                /** @description Rolling window: train on the transactions of (asOf − N months, asOf] or (asOf − N days, asOf] only, e.g. {"months": 12}. Months are calendar months (the day of the month kept, clamped to the month's length). Rows after asOf still feed the holdout. Default: every day up to asOf. */
+                window?: {
+                    days?: number;
+                    months?: number;
+                };
             };
             tz: string;
             /** Format: date-time */

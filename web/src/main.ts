@@ -116,6 +116,7 @@ function renderModel(m: Model): void {
       stat('Davies-Bouldin', num(m.metrics.daviesBouldin), 'Average similarity of each segment with its closest one (lower is better)'),
       stat('Stability', num(m.metrics.stability), 'Mean adjusted Rand index of refits on bootstrap resamples (1 = identical)'),
       m.asOf ? stat('Value as of', m.asOf, 'P(alive) and CLV are computed from purchases up to this day') : null,
+      m.window ? stat('Window', `${m.window.from} – ${m.window.to}`, `Trained on the last ${m.window.months !== undefined ? `${m.window.months} months` : `${m.window.days} days`} of transactions up to asOf`) : null,
     ),
     datasets ? h('p', { class: 'muted small' }, `Trained on ${datasets}.`) : null,
   )
