@@ -29,7 +29,7 @@ export function serveDatabase(db: Pick<SqlRunner, 'query' | 'copyOut'>, thread: 
     try {
       thread.postMessage(m, transfer)
     } catch (err) {
-      // A buffer that may not move (Node's own pool) is copied instead; a closed port ends the copy.
+      // A buffer that may not move (one marked untransferable) is copied instead.
       if (transfer.length === 0 || m.type !== 'chunk') throw err
       thread.postMessage({ ...m, bytes: new Uint8Array(m.bytes) })
     }
