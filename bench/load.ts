@@ -4,7 +4,9 @@
 // POST /train {activate: "always"} runs on a separate worker process (WORKER=off, as in
 // production) and the new version is activated mid-run. Goal: 0 errors, every answer from version
 // 1 or 2, the switch seen by the API within a second; p50/p99 reported.
-//   npm run bench -- load [--seconds 60] [--connections 100] [--inline]   (--inline: WORKER=inline)
+//   npm run bench -- load [--seconds 60] [--connections 100] [--inline | --compare]
+// --inline: WORKER=inline. --compare: the separate worker, then the inline one, in one run (each
+// on its own scratch database), and the ratio of their p99 while training (goal: inline ≤ 1.5x).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import http from 'node:http'
@@ -50,7 +52,15 @@ async function waitJob(base: string, id: string): Promise<any> {
 export async function run(args: string[]): Promise<void> {
   const seconds = option(args, '--seconds', args.includes('--quick') ? 15 : 60)
   const connections = option(args, '--connections', 100)
-  const inline = args.includes('--inline')
+  if (!args.includes('--compare')) return void await measure(args.includes('--inline'), seconds, connections)
+  const separate = await measure(false, seconds, connections)
+  console.log('')
+  const inline = await measure(true, seconds, connections)
+  console.log(`\np99 while training: inline ${fmt(inline, 1)} ms / separate worker ${fmt(separate, 1)} ms = ${fmt(inline / separate, 2)}x (goal: ≤ 1.5x)`)
+}
+
+/** One run; resolves to the p99 of the requests sent while the second version trained. */
+async function measure(inline: boolean, seconds: number, connections: number): Promise<number> {
   const scratch = await scratchDatabase()
   const server = await startServer({ DATABASE_URL: scratch.url, WORKER: inline ? 'inline' : 'off' })
   const worker = inline
@@ -117,6 +127,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`first answer from v${newVersion} ${fmt(firstNew / 1000 - doneAt / 1000, 2)} s after the job was seen finished; last request answered by v${oldVersion} started ${fmt(lastOld / 1000, 2)} s into the run`)
     console.log(`server peak RSS ${fmt(peakRssMiB(server.child.pid!), 0)} MiB`)
     if (second.status !== 'succeeded' || doneAt / 1000 > elapsed) console.log('WARNING: the new version was not activated during the run')
+    return percentile(during, 99)
   } finally {
     if (worker && worker.exitCode === null) {
       worker.kill('SIGTERM')

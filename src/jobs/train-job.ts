@@ -6,11 +6,20 @@ import { loadBundle, saveModel } from '../registry/save.ts'
 import { recipeId } from '../pipeline/recipe-id.ts'
 import type { TrainParams } from '../schemas/jobs.ts'
 import { runTraining, TooLittleData } from '../training/train.ts'
+import { runTrainingInThread } from '../training/thread.ts'
 import { PermanentJobError, type JobHandler } from './worker.ts'
 import { emitActivation, type WebhookPolicy } from '../webhooks/events.ts'
 
+export interface TrainingJobOptions {
+  /**
+   * Trains in a worker thread (src/training/thread.ts): the API's inline worker does, so its
+   * event loop keeps serving; a worker process of its own trains in its main thread.
+   */
+  thread?: boolean
+}
+
 /** With a webhook policy, an activation is told to webhook subscribers (model.activated, segments.moved). */
-export function trainingJob(db: Database, webhooks?: WebhookPolicy): JobHandler {
+export function trainingJob(db: Database, webhooks?: WebhookPolicy, options: TrainingJobOptions = {}): JobHandler {
   return async (raw, ctx) => {
     const params = raw as TrainParams
     await ctx.stage('loading', 0.05)
@@ -24,7 +33,10 @@ export function trainingJob(db: Database, webhooks?: WebhookPolicy): JobHandler 
     let training
     try {
       // A job queued before the recipe `seed` was renamed `original` carries the former name.
-      training = await runTraining(db, { ...params, recipe: recipeId(params.recipe) }, { previous, stage: ctx.stage })
+      const trainingParams = { ...params, recipe: recipeId(params.recipe) }
+      training = options.thread
+        ? await runTrainingInThread(db, trainingParams, { previous, stage: ctx.stage, signal: ctx.signal })
+        : await runTraining(db, trainingParams, { previous, stage: ctx.stage })
     } catch (err) {
       if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
       throw err

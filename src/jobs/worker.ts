@@ -28,6 +28,12 @@ export interface JobContext {
   readonly attempt: number
   /** Marks a stage boundary: progress is recorded, and a requested cancel takes effect here. */
   stage(name: string, progress: number): Promise<void>
+  /**
+   * Aborted (reason: a JobStopped 'lost') when the attempt must end now rather than at its next
+   * stage: the worker is stopping, or pg-boss found the claim gone. A handler that can stop at
+   * once (a training thread is ended) listens; the others stop at their next stage.
+   */
+  readonly signal: AbortSignal
   log(level: LogLevel, message: string): Promise<void>
 }
 
@@ -58,6 +64,7 @@ async function runAttempt(db: Database, handler: JobHandler, job: Attempt, worke
   const ctx: JobContext = {
     jobId: job.id,
     attempt: job.attempts,
+    signal,
     async stage(name, progress) {
       if (stopping() || signal.aborted) throw new JobStopped('lost')
       const s = await setStage(db, job.id, workerId, name, progress)
@@ -96,6 +103,8 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
   const pollingIntervalSeconds = Math.max(0.5, (options.pollMs ?? 500) / 1000)
   let stopping = false
   const workIds: [string, string][] = []
+  // One per running attempt: stop() aborts them (JobContext.signal).
+  const attempts = new Set<AbortController>()
 
   let again = () => {}
   const policy = options.webhooks
@@ -109,12 +118,20 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
     again()
     const attempt = await beginAttempt(db, job!.data.jobId, id)
     if (!attempt) return // cancelled while queued, or already over
+    const abort = new AbortController()
+    const lost = () => abort.abort(new JobStopped('lost'))
+    job!.signal.addEventListener('abort', lost, { once: true })
+    attempts.add(abort)
+    if (stopping || job!.signal.aborted) lost()
     try {
-      await runAttempt(db, handler, attempt, id, () => stopping, job!.signal, failed)
+      await runAttempt(db, handler, attempt, id, () => stopping, abort.signal, failed)
       log?.info({ job: attempt.id }, 'job attempt over')
     } catch (err) {
       log?.warn({ job: attempt.id, err }, 'job attempt failed')
       throw err
+    } finally {
+      attempts.delete(abort)
+      job!.signal.removeEventListener('abort', lost)
     }
   }
   // Out of retries (its last worker died, or it failed every time): the row must not stay running.
@@ -146,6 +163,7 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
     },
     async stop() {
       stopping = true
+      for (const a of attempts) a.abort(new JobStopped('lost'))
       const boss = await ready.catch(() => null)
       if (!boss) return
       for (const [queue, w] of workIds) await boss.offWork(queue, { id: w, wait: true }).catch(() => {})

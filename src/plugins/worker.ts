@@ -1,5 +1,6 @@
-// WORKER=inline: the API process also runs training jobs (a pg-boss worker). It stops taking
-// jobs and hands back a running one when the app closes.
+// WORKER=inline: the API process also runs training jobs (a pg-boss worker), each training in a
+// worker thread of its own (src/training/thread.ts) so that predictions do not wait for it. It
+// stops taking jobs and hands back a running one (its thread ended) when the app closes.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
@@ -10,7 +11,7 @@ import { policyOf } from '../webhooks/events.ts'
 export default fp(async function inlineWorker(app: FastifyInstance, opts: { config: Config; worker?: WorkerOptions }) {
   if (opts.config.worker !== 'inline') return
   const webhooks = policyOf(opts.config)
-  const train = trainingJob(app.db, webhooks)
+  const train = trainingJob(app.db, webhooks, { thread: true })
   // Training time goes into this instance's /metrics.
   const timed: JobHandler = async (params, ctx) => {
     const started = performance.now()
