@@ -13,9 +13,9 @@
 //
 // exceljs cannot be cancelled: on a failure the feed is ended and abandoned, and every wait on
 // exceljs races the failure, so an error never waits for exceljs (xlsx-feed.ts). Each sheet's
-// rows are read by xlsx-sheet.ts. Worksheets that precede the
-// shared strings in the zip are spooled by exceljs to temporary files, which its `tmp`
-// dependency removes (at the latest at process exit).
+// rows are read by xlsx-sheet.ts. Worksheets that precede the shared strings in the zip are
+// spooled by exceljs to temporary files, which its `tmp` dependency removes (at the latest at
+// process exit).
 import ExcelJS from 'exceljs'
 import { HttpProblem } from '../errors.ts'
 import { noDataRows, unreadable } from './problems.ts'
