@@ -3,7 +3,7 @@
 // node scripts/value-holdout-uci.ts [path to online_retail.csv.gz; default test/fixtures/]
 import { FULL_DATA } from '../test/helpers/data.ts'
 import { loadRetailCsvGz, sortByCustomer } from '../test/helpers/retail-csv.ts'
-import { StreamingCleaner } from '../src/pipeline/clean.ts'
+import { cleanedLinesByCustomer } from '../test/helpers/cleaned-lines.ts'
 import { dayOf } from '../src/pipeline/calendar.ts'
 import { purchaseDaysFromLines, summarizeCustomer, type PurchaseDay } from '../src/value/summary.ts'
 import { fitBgNbd } from '../src/value/bgnbd.ts'
@@ -12,15 +12,7 @@ import { evaluateHoldout, holdoutActuals, type HoldoutCustomer } from '../src/va
 
 const path = process.argv[2] ?? FULL_DATA
 const rows = sortByCustomer(loadRetailCsvGz(path))
-const cleaner = new StreamingCleaner()
-const lines = new Map<string, { day: number; quantity: number; price: number; cancelled: boolean }[]>()
-for (const r of rows) {
-  const c = cleaner.push(r)
-  if (c === null) continue
-  let l = lines.get(c.customerId)
-  if (!l) lines.set(c.customerId, (l = []))
-  l.push({ day: dayOf(c.invoiceDate), quantity: c.quantity, price: c.unitPrice, cancelled: c.cancelled })
-}
+const lines = cleanedLinesByCustomer(rows)
 const asOf = dayOf(Date.UTC(2011, 8, 9))
 const N = 91
 const customers: HoldoutCustomer[] = []

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import { chromium, type ConsoleMessage } from 'playwright-core'
 import t from 'tap'
 import { testApp } from './helpers/app.ts'
+import { trainAndWait as trainJob } from './helpers/train.ts'
 
 const SAMPLE = 'test/fixtures/online_retail_sample_445.csv.gz'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -21,16 +22,7 @@ const READ = 'dashboard-test-read-key'
 const asAdmin = { authorization: `Bearer ${ADMIN}` }
 const asReader = { authorization: `Bearer ${READ}` }
 
-async function trainAndWait(app: FastifyInstance, body: object): Promise<any> {
-  const res = await app.inject({ method: 'POST', url: '/train', payload: body, headers: asAdmin })
-  if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
-  for (let i = 0; i < 600; i++) {
-    const job = (await app.inject({ url: `/jobs/${res.json().id}`, headers: asAdmin })).json()
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('job did not finish')
-}
+const trainAndWait = (app: FastifyInstance, body: object) => trainJob(app, body, { headers: asAdmin, deadlineMs: 60_000 })
 
 t.test('dashboard', async (t) => {
   const { app } = await testApp(t, { apiKeys: [{ role: 'admin', key: ADMIN }, { role: 'read', key: READ }] })

@@ -6,6 +6,7 @@ import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { FULL_DATA } from './helpers/data.ts'
+import { trainAndWait } from './helpers/train.ts'
 
 const FULL = FULL_DATA
 
@@ -45,15 +46,8 @@ t.test(`first half of the year against the second, on ${backend}`, async (t) => 
   const d1 = (await app.inject({ method: 'POST', url: '/datasets?name=2010-12..2011-05', payload: h1, headers: { 'content-type': 'text/csv' } })).json()
   const d2 = (await app.inject({ method: 'POST', url: '/datasets?name=2011-06..2011-12', payload: h2, headers: { 'content-type': 'text/csv' } })).json()
   t.equal(d1.rows.read + d2.rows.read, 541909, 'the halves add up to the file')
-  const job = (await app.inject({ method: 'POST', url: '/train', payload: { datasetIds: [d1.id] } })).json()
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
-    const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
-    if (j.status === 'succeeded') break
-    if (j.status !== 'queued' && j.status !== 'running') throw new Error(j.error)
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  const job = await trainAndWait(app, { datasetIds: [d1.id] }, { pollMs: 200 })
+  if (job.status !== 'succeeded') throw new Error(job.error)
   const res = await app.inject({ url: `/drift?datasetId=${d2.id}` })
   t.equal(res.statusCode, 200)
   const d = res.json()

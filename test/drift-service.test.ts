@@ -3,11 +3,11 @@
 // over a window, a drift check can queue a retrain, and /metrics is valid Prometheus text.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
-import type { FastifyInstance } from 'fastify'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { trainAndWait } from './helpers/train.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
 
@@ -25,21 +25,11 @@ function repriced(factor: number): Buffer {
   return Buffer.from(out.join('\n'))
 }
 
-async function trainAndWait(app: FastifyInstance): Promise<any> {
-  const job = (await app.inject({ method: 'POST', url: '/train', payload: {} })).json()
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
-    const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
-    if (!['queued', 'running'].includes(j.status)) return j
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 t.test(`drift and metrics on ${backend}`, async (t) => {
   const { app } = await testApp(t, { predictionLogSample: 1 })
   const sample = (await app.inject({ method: 'POST', url: '/datasets', payload: SAMPLE, headers: { 'content-type': 'application/gzip' } })).json()
-  t.equal((await trainAndWait(app)).status, 'succeeded')
+  t.equal((await trainAndWait(app, {})).status, 'succeeded')
 
   t.test('the training data against itself: no drift', async (t) => {
     const res = await app.inject({ url: `/drift?datasetId=${sample.id}` })

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { trainAndWait } from './helpers/train.ts'
 import { FULL_DATA } from './helpers/data.ts'
 
 const FULL = FULL_DATA
@@ -22,16 +23,7 @@ function readmeFigures(header: string): Map<string, number> {
   return figures
 }
 
-async function train(app: FastifyInstance, body: object): Promise<any> {
-  const job = (await app.inject({ method: 'POST', url: '/train', payload: body })).json()
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
-    const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
-    if (!['queued', 'running'].includes(j.status)) return j
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
+const train = (app: FastifyInstance, body: object) => trainAndWait(app, body, { pollMs: 200 })
 
 t.test(`full UCI data on ${backend}`, async (t) => {
   const { app } = await testApp(t)

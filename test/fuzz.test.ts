@@ -14,6 +14,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { backend, freshConfig } from './helpers/db.ts'
+import { trainAndWait } from './helpers/train.ts'
 
 const FACTOR = Number(process.env.FUZZ_RUNS ?? 1)
 const runs = (n: number) => Math.max(1, Math.round(n * FACTOR))
@@ -62,12 +63,7 @@ t.test(`fuzzing the API on ${backend}`, { timeout: 300_000 }, async (t) => {
   const sample = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
   const ds = await trainer.inject({ method: 'POST', url: '/datasets?name=sample', payload: sample, headers: { 'content-type': 'application/gzip' } })
   t.equal(ds.statusCode, 201)
-  const job = (await trainer.inject({ method: 'POST', url: '/train', payload: { k: 3, seed: 1 } })).json()
-  for (let i = 0; i < 1200; i++) {
-    const j = (await trainer.inject({ url: `/jobs/${job.id}` })).json()
-    if (j.status !== 'queued' && j.status !== 'running') break
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const job = await trainAndWait(trainer, { k: 3, seed: 1 }, { deadlineMs: 120_000 })
   await trainer.close()
 
   const app: FastifyInstance = await buildApp({ ...config, worker: 'off' }, { logger: false })

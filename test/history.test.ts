@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { trainAndWait } from './helpers/train.ts'
 
 const SAMPLE = gunzipSync(readFileSync('test/fixtures/online_retail_sample_445.csv.gz')).toString('utf8')
 // The first half-year only: fewer customers, so the full sample's version has entrants.
@@ -19,15 +20,9 @@ async function upload(app: FastifyInstance, csv: string, name: string) {
 }
 
 async function train(app: FastifyInstance, body: object): Promise<number> {
-  const res = await app.inject({ method: 'POST', url: '/train', payload: body })
-  if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
-  for (let i = 0; i < 1200; i++) {
-    const job = (await app.inject({ url: `/jobs/${res.json().id}` })).json()
-    if (job.status === 'succeeded') return job.modelVersion as number
-    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(JSON.stringify(job.log))
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('job did not finish')
+  const job = await trainAndWait(app, body, { deadlineMs: 120_000 })
+  if (job.status !== 'succeeded') throw new Error(JSON.stringify(job.log))
+  return job.modelVersion as number
 }
 
 t.test(`history, transitions and movers on ${backend}`, async (t) => {

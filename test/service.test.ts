@@ -6,20 +6,14 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { postTrain, waitForJob } from './helpers/train.ts'
 import { RECIPE_KEY, buildFromTransactions, parseBuild } from '../src/datasets/features-store.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
 
 async function trainAndWait(app: FastifyInstance, body: object, headers: Record<string, string> = {}) {
-  const res = await app.inject({ method: 'POST', url: '/train', payload: body, headers })
-  if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
-  const id = res.json().id as string
-  for (let i = 0; i < 600; i++) {
-    const job = (await app.inject({ url: `/jobs/${id}` })).json()
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return { res, job }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('job did not finish')
+  const res = await postTrain(app, body, headers)
+  return { res, job: await waitForJob(app, res.json().id as string, { deadlineMs: 60_000 }) }
 }
 
 t.test(`service on ${backend}`, async (t) => {

@@ -5,27 +5,19 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { buildFeatures } from '../src/pipeline/features.ts'
-import { StreamingCleaner } from '../src/pipeline/clean.ts'
 import { boughtStockCodes } from '../src/pipeline/recommend.ts'
 import { dayOf, DAY_MS } from '../src/pipeline/calendar.ts'
 import type { Transaction } from '../src/pipeline/types.ts'
 import { inCustomerOrder } from '../src/training/train.ts'
 import { customerSummaries } from '../src/value/purchase-days.ts'
-import { purchaseDaysFromLines, summarizeCustomer, type SummaryLine } from '../src/value/summary.ts'
+import { purchaseDaysFromLines, summarizeCustomer } from '../src/value/summary.ts'
 import { loadRetailCsvGz } from './helpers/retail-csv.ts'
 import { SAMPLE_DATA } from './helpers/data.ts'
+import { cleanedLinesByCustomer } from './helpers/cleaned-lines.ts'
 
 /** The summary library on cleaned lines, per customer: the reading the pass must reproduce. */
 function direct(rows: readonly Transaction[], asOfDay: number, holdoutDays: number) {
-  const cleaner = new StreamingCleaner()
-  const lines = new Map<string, SummaryLine[]>()
-  for (const r of rows) {
-    const c = cleaner.push(r)
-    if (c === null) continue
-    let l = lines.get(c.customerId)
-    if (!l) lines.set(c.customerId, (l = []))
-    l.push({ day: dayOf(c.invoiceDate), quantity: c.quantity, price: c.unitPrice, cancelled: c.cancelled })
-  }
+  const lines = cleanedLinesByCustomer(rows)
   const out = new Map<string, { summary: unknown; holdout: number }>()
   for (const [id, l] of lines) {
     const days = purchaseDaysFromLines(l)

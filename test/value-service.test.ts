@@ -7,38 +7,24 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { cleanedLinesByCustomer } from './helpers/cleaned-lines.ts'
+import { waitForJob } from './helpers/train.ts'
 import { loadRetailCsvGz, sortByCustomer } from './helpers/retail-csv.ts'
-import { StreamingCleaner } from '../src/pipeline/clean.ts'
-import { dayOf } from '../src/pipeline/calendar.ts'
-import { purchaseDaysFromLines, summarizeCustomer, type SummaryLine } from '../src/value/summary.ts'
+import { purchaseDaysFromLines, summarizeCustomer } from '../src/value/summary.ts'
 import { holdoutActuals } from '../src/value/holdout.ts'
 
 const PATH = 'test/fixtures/online_retail_sample_445.csv.gz'
 
+/** The ended job, or POST /train's answer when it is not accepted (the 400s below). */
 async function train(app: FastifyInstance, payload: object): Promise<any> {
   const res = await app.inject({ method: 'POST', url: '/train', payload })
   if (res.statusCode !== 202) return res
-  const job = res.json()
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`job ${job.id} not finished after 300 s`)
-    const j = (await app.inject({ url: `/jobs/${job.id}` })).json()
-    if (!['queued', 'running'].includes(j.status)) return j
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  return waitForJob(app, res.json().id as string)
 }
 
 /** Calibration customers and holdout purchases straight from the file (the library, no service). */
 function expected(asOfDay: number, holdoutDays: number) {
-  const cleaner = new StreamingCleaner()
-  const lines = new Map<string, SummaryLine[]>()
-  for (const r of sortByCustomer(loadRetailCsvGz(PATH))) {
-    const c = cleaner.push(r)
-    if (c === null) continue
-    let l = lines.get(c.customerId)
-    if (!l) lines.set(c.customerId, (l = []))
-    l.push({ day: dayOf(c.invoiceDate), quantity: c.quantity, price: c.unitPrice, cancelled: c.cancelled })
-  }
+  const lines = cleanedLinesByCustomer(sortByCustomer(loadRetailCsvGz(PATH)))
   let customers = 0
   let purchases = 0
   let lastDay = 0

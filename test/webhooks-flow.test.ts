@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { trainAndWait } from './helpers/train.ts'
 import { freePort } from './helpers/process.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
@@ -23,14 +24,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120
   }
 }
 
-async function train(app: FastifyInstance, body: object) {
-  const res = await app.inject({ method: 'POST', url: '/train', payload: body })
-  if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
-  return until('the job', async () => {
-    const job = (await app.inject({ url: `/jobs/${res.json().id}` })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined
-  })
-}
+const train = (app: FastifyInstance, body: object) => trainAndWait(app, body, { deadlineMs: 120_000, pollMs: 200 })
 
 t.test(`webhook deliveries through the queue on ${backend}`, async (t) => {
   const { app } = await testApp(t, { webhookAllowPrivate: true, webhookRetryDelaySeconds: 1, webhookTimeoutMs: 2000 })

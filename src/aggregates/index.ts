@@ -4,8 +4,9 @@
 export { AggregateBuilder, buildAggregate } from './build.ts'
 export { decodeAggregate, decodeCustomer, encodeAggregate, encodeAggregateFrom, encodeCustomer } from './codec.ts'
 export { customerHash, inRange, splitRange } from './hash.ts'
+export { finishMerge } from './finish-merge.ts'
+export type { MergedPart } from './merge-part.ts'
 export {
-  finishMerge,
   mergeAggregates,
   customersToRebuild,
   mergeCustomer,
@@ -14,7 +15,6 @@ export {
   needsRebuild,
   rebuildCustomer,
   rebuildCustomers,
-  type MergedPart,
   type MergeOptions,
 } from './merge.ts'
 export { Merger, type CustomerMerge } from './merger.ts'

@@ -1,9 +1,8 @@
 // Merging one customer's partials (one per dataset, in dataset order) over a day window into the
 // recipes' CustomerStats, the products it touched and its purchase days (merge.ts drives it over
 // customers and hash ranges; docs/decisions.md, "Mergeable customer aggregates").
-import { monthIndexOfDay, weekdayOfDay } from '../pipeline/calendar.ts'
-import { isCancellation } from '../pipeline/clean.ts'
 import { CustomerStats } from '../pipeline/customer-stats.ts'
+import { CustomerRun } from './merge-run.ts'
 import type { AggregateDictionary, CustomerPartial, DayWindow } from './types.ts'
 
 /** Order key of a row: (dataset rank, seq). seq < 2^40, rank < 2^12. */
@@ -58,131 +57,55 @@ export class Merger {
     const s = stats ?? new CustomerStats()
     s.reset(partials[0]?.customerId ?? '')
     const serial = ++this.serial
-    const removed = [0, 0, 0, 0, 0, 0]
-    let rowsIn = 0
-    let stage = 0
-    let firstKey = Infinity
-    let lastKey = -Infinity
-    const invoices = new Map<string, [number, number, number]>()
-    let countries: Map<string, number> | null = null
-    let country: string | null = null
-    let countryRows = 0
-    const products: number[] = []
-    let purchases: Map<number, number> | null = null
-    const purchaseDays: number[] = []
-    const purchaseValues: number[] = []
-    let netComp = 0
-    let purchaseComp = 0
+    const run = new CustomerRun(s)
     for (let rank = 0; rank < partials.length; rank++) {
       const p = partials[rank]!
-      const dict = p.dictionary
-      const map = this.mapOf(dict)
-      const global = map.global
+      const map = this.mapOf(p.dictionary)
       const base = rank * RANK
-      if (rank === 1) {
-        purchases = new Map()
-        for (let i = 0; i < purchaseDays.length; i++) purchases.set(purchaseDays[i]!, purchaseValues[i]!)
-      }
+      if (rank === 1) run.keyPurchasesByDay()
       for (const d of p.days) {
         if (!inWindow(d.day, window)) continue
-        let raw = d.lines
-        for (let r = 0; r < 6; r++) {
-          raw += d.removed[r]!
-          removed[r]! += d.removed[r]!
-        }
-        rowsIn += raw
-        if (d.stage > stage) stage = d.stage
-        const pr = d.products
-        for (let i = 0; i < pr.length; i += 4) {
-          const local = pr[i]!
-          const g = global[local]!
-          const key = base + pr[i + 2]!
-          const flags = pr[i + 1]!
-          if (this.stamp[g] !== serial) {
-            this.stamp[g] = serial
-            this.key[g] = key
-            this.flags[g] = flags
-            products.push(g)
-          } else {
-            if (key < this.key[g]!) this.key[g] = key
-            this.flags[g]! |= flags
-          }
-          if (flags & 1 && map.variantBase[local + 1]! - map.variantBase[local]! === 1) map.counts[map.variantBase[local]!]! += pr[i + 3]!
-        }
+        run.countRows(d)
+        this.addProducts(run.products, d.products, map, base, serial)
         const vs = d.variants
         for (let i = 0; i < vs.length; i += 3) map.counts[map.variantBase[vs[i]!]! + vs[i + 1]!]! += vs[i + 2]!
         if (d.lines === 0) continue
+        run.addDay(d, p, base)
+      }
+    }
+    const { purchaseDays, purchaseValues } = run.finish()
+    const { productKeys, productFlags } = this.productsOf(run.products, s)
+    const { rowsIn, removed, stage, products } = run
+    return { stats: s.lines > 0 ? s : null, rowsIn, removed, stage, products, productKeys, productFlags, purchaseDays, purchaseValues }
+  }
 
-        const day = d.day
-        if (s.lines === 0) s.minDay = s.maxDay = day
-        else if (day < s.minDay) s.minDay = day
-        else if (day > s.maxDay) s.maxDay = day
-        s.lines += d.lines
-        if (base + d.firstSeq < firstKey) {
-          firstKey = base + d.firstSeq
-          s.firstRowDay = day
-        }
-        if (base + d.lastSeq > lastKey) {
-          lastKey = base + d.lastSeq
-          s.lastRowDay = day
-        }
-        for (let i = 0; i < d.hours.length; i += 2) s.rowHours[d.hours[i]!]! += d.hours[i + 1]!
-        s.rowWeekdays[weekdayOfDay(day)]! += d.lines
-        const inv = d.invoices
-        for (let i = 0; i < inv.length; i += 3) {
-          const no = p.invoices[inv[i]!]!
-          const key = base + inv[i + 1]!
-          const known = invoices.get(no)
-          if (known === undefined) invoices.set(no, [key, inv[i + 2]!, day])
-          else if (key < known[0]) {
-            known[0] = key
-            known[1] = inv[i + 2]!
-            known[2] = day
-          }
-        }
-        s.netQuantity += d.quantity
-        let t = s.netSpend + d.netSpend
-        netComp += Math.abs(s.netSpend) >= Math.abs(d.netSpend) ? s.netSpend - t + d.netSpend : d.netSpend - t + s.netSpend
-        s.netSpend = t
-        s.addMonthSpend(monthIndexOfDay(day), d.netSpend)
-        if (d.purchaseLines > 0) {
-          t = s.purchaseSpend + d.purchaseSpend
-          purchaseComp +=
-            Math.abs(s.purchaseSpend) >= Math.abs(d.purchaseSpend) ? s.purchaseSpend - t + d.purchaseSpend : d.purchaseSpend - t + s.purchaseSpend
-          s.purchaseSpend = t
-          if (purchases === null) {
-            purchaseDays.push(day)
-            purchaseValues.push(d.purchaseSpend)
-          } else purchases.set(day, (purchases.get(day) ?? 0) + d.purchaseSpend)
-        }
-        const cs = d.countries
-        for (let i = 0; i < cs.length; i += 2) {
-          const name = dict.countries[cs[i]!]!
-          if (countries === null) {
-            if (country === null || country === name) {
-              country = name
-              countryRows += cs[i + 1]!
-              continue
-            }
-            countries = new Map([[country, countryRows]])
-          }
-          countries.set(name, (countries.get(name) ?? 0) + cs[i + 1]!)
-        }
+  /**
+   * A day's product entries (local index, flags, seq, cleaned rows; 4 numbers each): the first
+   * sight of a product in this merge (`serial`) records it, later ones keep the least order key
+   * and add flags. The cleaned rows of a product with one description variant count here.
+   */
+  private addProducts(products: number[], pr: readonly number[], map: DictionaryMap, base: number, serial: number): void {
+    const global = map.global
+    for (let i = 0; i < pr.length; i += 4) {
+      const local = pr[i]!
+      const g = global[local]!
+      const key = base + pr[i + 2]!
+      const flags = pr[i + 1]!
+      if (this.stamp[g] !== serial) {
+        this.stamp[g] = serial
+        this.key[g] = key
+        this.flags[g] = flags
+        products.push(g)
+      } else {
+        if (key < this.key[g]!) this.key[g] = key
+        this.flags[g]! |= flags
       }
+      if (flags & 1 && map.variantBase[local + 1]! - map.variantBase[local]! === 1) map.counts[map.variantBase[local]!]! += pr[i + 3]!
     }
-    s.netSpendComp = netComp
-    s.purchaseSpendComp = purchaseComp
-    for (const [no, [, hour, day]] of invoices) {
-      const weekday = weekdayOfDay(day)
-      s.invoices++
-      s.invoiceHours[hour]!++
-      s.invoiceWeekdays[weekday]!++
-      if (isCancellation(no)) s.cancelInvoices++
-      else {
-        s.purchaseInvoiceHours[hour]!++
-        s.purchaseInvoiceWeekdays[weekday]!++
-      }
-    }
+  }
+
+  /** The order keys and flags of the merge's products, and the stats' product counts. */
+  private productsOf(products: readonly number[], s: CustomerStats): { productKeys: number[]; productFlags: number[] } {
     const productKeys: number[] = []
     const productFlags: number[] = []
     for (const g of products) {
@@ -192,30 +115,7 @@ export class Merger {
       if (f & 1) s.uniqueProducts++
       if (f & 2) s.purchasedProducts++
     }
-    if (countries === null) s.mainCountry = country
-    else {
-      let best: string | null = null
-      let bestN = -1
-      for (const [name, n] of countries) {
-        if (n > bestN || (n === bestN && name < best!)) {
-          best = name
-          bestN = n
-        }
-      }
-      s.mainCountry = best
-    }
-    let days = purchaseDays
-    let values = purchaseValues
-    if (purchases !== null) {
-      days = [...purchases.keys()].sort((a, b) => a - b)
-      values = days.map((d) => purchases.get(d)!)
-    }
-    s.purchaseDays = days.length
-    if (days.length > 0) {
-      s.firstPurchaseDay = days[0]!
-      s.lastPurchaseDay = days[days.length - 1]!
-    }
-    return { stats: s.lines > 0 ? s : null, rowsIn, removed, stage, products, productKeys, productFlags, purchaseDays: days, purchaseValues: values }
+    return { productKeys, productFlags }
   }
 
   /** Stock code -> upper-cased description -> cleaned rows, over every customer merged so far. */

@@ -10,10 +10,10 @@
 // A thread runs one job at a time. After a small upload, or one refused early, it is kept, idle,
 // for the next one; after a large one, or one that hit a limit, it ends and takes its heap with
 // it (an idle thread does not collect its garbage). Threads for concurrent jobs end when done.
-// The input goes to the thread in chunks, at most INPUT_WINDOW ahead of its reader; an upload's
-// CSV chunks come back at most CSV_WINDOW ahead of the COPY. When an upload stops early the
-// request body is left as it is, never destroyed: the route still answers, then closes the
-// connection.
+// The input goes to the thread in chunks, at most INPUT_WINDOW ahead of its reader (one job on
+// its thread: job-on-thread.ts); an upload's CSV chunks come back at most CSV_WINDOW ahead of the
+// COPY. When an upload stops early the request body is left as it is, never destroyed: the
+// route still answers, then closes the connection.
 import type { Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { HttpProblem } from '../errors.ts'
@@ -21,7 +21,8 @@ import { bytesText } from '../ingest/problems.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals, EncodedUpload } from './encode.ts'
 import type { BuildResult } from '../pipeline/features.ts'
-import { INPUT_CHUNK, INPUT_WINDOW, type FromThread, type ThreadJob, type ToThread } from './thread-protocol.ts'
+import { JobOnThread, type Event, type Job } from './job-on-thread.ts'
+import type { ThreadJob } from './thread-protocol.ts'
 
 /**
  * Heap of an upload thread. What bounds its memory is the young generation: 24 MB instead of
@@ -42,21 +43,6 @@ export const REUSE_MAX_BYTES = 16 * 2 ** 20
 export const REUSE_AFTER_PROBLEM_BYTES = 2 ** 20
 
 const ENTRY = new URL('./encode-worker.ts', import.meta.url)
-
-type Event = FromThread | { type: 'failed'; err: unknown }
-
-/** One job on one thread: its input pumped in, its events in order, and how it ends. */
-interface Job {
-  /** The next thing the thread said about this job, or what went wrong around it. */
-  next(): Promise<Event>
-  send(m: ToThread): void
-  /** Whether the thread can take another job afterwards (set before stop). */
-  reusable: boolean
-  /** Stops the input and hands the thread back (kept idle or ended). */
-  stop(): Promise<void>
-  /** Body bytes sent so far. */
-  sent(): number
-}
 
 export class UploadThreads {
   private idle: Worker | null = null
@@ -128,94 +114,8 @@ export class UploadThreads {
 
   private start(spec: ThreadJob, input: AsyncIterable<Uint8Array | string>): Job {
     if (this.closed) throw new Error('UploadThreads is closed')
-    const id = this.nextId++
-    let worker: Worker | null = null
-    const events: Event[] = []
-    let waiters: (() => void)[] = []
-    const changed = () => {
-      const w = waiters
-      waiters = []
-      for (const wake of w) wake()
-    }
-    const until = async (ready: () => boolean) => {
-      while (!ready()) await new Promise<void>((resolve) => waiters.push(resolve))
-    }
-    const send = (m: ToThread, transfer: ArrayBuffer[] = []) => worker?.postMessage(m, transfer)
-    let inFlight = 0
-    let sent = 0
-    let over = false
-    const onMessage = (m: FromThread) => {
-      if (m.id !== id) return
-      if (m.type === 'taken') inFlight--
-      else events.push(m)
-      changed()
-    }
-    const onError = (err: unknown) => {
-      events.push({ type: 'failed', err })
-      changed()
-    }
-    const onExit = (code: number) => onError(new Error(`the ingest thread exited (code ${code}) before it finished`))
-
-    const job: Job = {
-      reusable: false,
-      sent: () => sent,
-      send: (m) => send(m),
-      async next() {
-        await until(() => events.length > 0)
-        return events.shift()!
-      },
-      stop: async () => {
-        if (over) return
-        over = true
-        changed()
-        if (worker === null) return // pump() hands back a thread that arrives after this
-        worker.off('message', onMessage).off('error', onError).off('exit', onExit)
-        await this.release(worker, job.reusable)
-      },
-    }
-
-    const pump = async () => {
-      try {
-        const w = await this.acquire()
-        if (over) return this.release(w, true)
-        worker = w
-        w.on('message', onMessage).on('error', onError).on('exit', onExit)
-        send({ type: 'start', id, job: spec })
-        // Messages of INPUT_CHUNK bytes at most, whatever the input's chunks (an injected request
-        // is one chunk), and of INPUT_CHUNK / 4 at least but for the last: a slow client's tiny
-        // packets would otherwise each cost the thread's reader a message and a zlib buffer.
-        let pending: Uint8Array[] = []
-        let size = 0
-        const flush = async (all: boolean) => {
-          const data = Buffer.concat(pending, size)
-          let at = 0
-          for (; at < data.length && (all || data.length - at >= INPUT_CHUNK / 4); at += INPUT_CHUNK) {
-            await until(() => inFlight < INPUT_WINDOW || over)
-            if (over) return
-            inFlight++
-            // A copy of just these bytes (a chunk can be a view of a larger buffer), moved, not cloned.
-            const bytes = new Uint8Array(data.subarray(at, at + INPUT_CHUNK))
-            sent += bytes.length
-            send({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer])
-          }
-          pending = at < data.length ? [data.subarray(at)] : []
-          size = data.length - Math.min(at, data.length)
-        }
-        for await (const chunk of input) {
-          const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-          pending.push(data)
-          size += data.length
-          if (size >= INPUT_CHUNK / 4) await flush(false)
-          if (over) return
-        }
-        await flush(true)
-        if (!over) send({ type: 'end', id })
-      } catch (err) {
-        // No thread, or the input failed or stopped short (client gone, truncated multipart).
-        onError(err)
-      }
-    }
-    void pump()
+    const job = new JobOnThread(this.nextId++, { acquire: () => this.acquire(), release: (w, reusable) => this.release(w, reusable) })
+    job.run(spec, input)
     return job
   }
 

@@ -13,6 +13,7 @@ import { plausibleRecord } from './plausible.ts'
 import type { Reading } from './reading.ts'
 import { BatchBuilder, toLine, type RowBatch } from './record.ts'
 import { LineDecoder } from './text.ts'
+import { closingQuote, countOf, lineBreaksIn, lineEnd, recordEnd } from './csv-quotes.ts'
 
 /** Longest line, and longest record, accepted (the real data's longest line is 140 bytes). */
 export const MAX_RECORD = MiB
@@ -43,6 +44,13 @@ export function detectDelimiter(headerLine: string): string {
 }
 
 const isBlankRow = (row: readonly string[]) => row.every((f) => f.trim() === '')
+
+/** Where a run of well-formed records ends; when `broken`, the record at `end` costs its first line and reading resumes at `resume`. */
+interface Cut {
+  end: number
+  broken: boolean
+  resume: number
+}
 
 class CsvRows {
   private parser: Papa.Parser | null = null
@@ -109,7 +117,7 @@ class CsvRows {
    * reading resumes at `resume`. A multi-line record followed by more damage stays one rejected
    * record, as before.
    */
-  private scan(input: string, from: number, last: boolean): { end: number; broken: boolean; resume: number } {
+  private scan(input: string, from: number, last: boolean): Cut {
     const nl = this.newline
     const nlCode = nl.charCodeAt(0)
     const delim = this.delimiter.charCodeAt(0)
@@ -118,30 +126,6 @@ class CsvRows {
     let multi = false
     /** The quote that opened the record's last field to run past its line. */
     let multiQ = -1
-    /**
-     * A damaged record from recStart to recEnd: the first of its later lines where well-formed
-     * records start again ends it (`broken`); null when there is none within it.
-     */
-    const cut = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
-      for (let at = lineEnd(input, recStart, nl); at < recEnd; at = lineEnd(input, at, nl)) {
-        const next = this.nextLineWellFormed(input, at, last)
-        if (next === 'wait') return { end: recStart, broken: false, resume: 0 }
-        if (next) return { end: recStart, broken: true, resume: at }
-      }
-      return null
-    }
-    const judge = (recEnd: number): { end: number; broken: boolean; resume: number } | null => {
-      // The multi-line record [recStart, recEnd): null when it stands, as one record. One whose
-      // quotes do not parse, or of the wrong width (a stray quote that closed on a neighbour's
-      // opening quote), is cut where well-formed records start again; with no such line it
-      // stays one rejection. One of the header's width stands: a quoted line break may well be
-      // followed by text that reads as a record on its own, unless the record's lines read as a
-      // stray quote and whole records (strayHead).
-      const resume = this.strayHead(input, recStart, multiQ, recEnd)
-      if (resume !== -1) return { end: recStart, broken: true, resume }
-      if (this.shape(input.slice(recStart, recEnd)) === 'ok') return null
-      return cut(recEnd)
-    }
     for (;;) {
       const q = input.indexOf('"', i)
       const stop = q === -1 ? input.length : q
@@ -149,14 +133,14 @@ class CsvRows {
       if (firstNl !== -1 && firstNl < stop) {
         if (multi) {
           multi = false
-          const verdict = judge(firstNl + 1)
+          const verdict = this.judge(input, recStart, multiQ, firstNl + 1, last)
           if (verdict) return verdict
         }
         recStart = input.lastIndexOf(nl, stop - 1) + 1
       }
       if (q === -1) {
         if (multi && last) {
-          const verdict = judge(input.length)
+          const verdict = this.judge(input, recStart, multiQ, input.length, last)
           if (verdict) return verdict
         }
         return { end: last ? input.length : recStart, broken: false, resume: 0 }
@@ -165,32 +149,8 @@ class CsvRows {
         i = q + 1
         continue
       }
-      let close = -1
-      for (let j = q + 1; ;) {
-        const c = input.indexOf('"', j)
-        if (c === -1) break
-        if (input.charCodeAt(c + 1) === 34) {
-          j = c + 2
-          continue
-        }
-        // papaparse allows spaces between a closing quote and the delimiter.
-        let k = c + 1
-        while (input.charCodeAt(k) !== delim && (input.charCodeAt(k) === 32 || input.charCodeAt(k) === 9)) k++
-        const next = k < input.length ? input.charCodeAt(k) : -1
-        if (next === -1 || next === delim || next === nlCode || next === 13) {
-          close = c
-          break
-        }
-        j = c + 1
-      }
-      if (close === -1) {
-        // Not closed (yet): wait for more text, up to the record limit.
-        if (!last && input.length - recStart <= MAX_RECORD) return { end: recStart, broken: false, resume: 0 }
-        const verdict = cut(input.length)
-        if (verdict) return verdict
-        if (last) return { end: recStart, broken: true, resume: input.length }
-        return { end: recStart, broken: false, resume: 0 }
-      }
+      const close = closingQuote(input, q, delim, nlCode)
+      if (close === -1) return this.unclosed(input, recStart, last)
       const lineBreak = input.indexOf(nl, q)
       if (lineBreak !== -1 && lineBreak < close) {
         multi = true
@@ -198,6 +158,45 @@ class CsvRows {
       }
       i = close + 1
     }
+  }
+
+  /**
+   * The multi-line record [recStart, recEnd): null when it stands, as one record. One whose
+   * quotes do not parse, or of the wrong width (a stray quote that closed on a neighbour's
+   * opening quote), is cut where well-formed records start again; with no such line it stays
+   * one rejection. One of the header's width stands: a quoted line break may well be followed
+   * by text that reads as a record on its own, unless the record's lines read as a stray quote
+   * and whole records (strayHead).
+   */
+  private judge(input: string, recStart: number, multiQ: number, recEnd: number, last: boolean): Cut | null {
+    const resume = this.strayHead(input, recStart, multiQ, recEnd)
+    if (resume !== -1) return { end: recStart, broken: true, resume }
+    if (this.shape(input.slice(recStart, recEnd)) === 'ok') return null
+    return this.cut(input, recStart, recEnd, last)
+  }
+
+  /**
+   * A damaged record from recStart to recEnd: the first of its later lines where well-formed
+   * records start again ends it (`broken`); null when there is none within it.
+   */
+  private cut(input: string, recStart: number, recEnd: number, last: boolean): Cut | null {
+    const nl = this.newline
+    for (let at = lineEnd(input, recStart, nl); at < recEnd; at = lineEnd(input, at, nl)) {
+      const next = this.nextLineWellFormed(input, at, last)
+      if (next === 'wait') return { end: recStart, broken: false, resume: 0 }
+      if (next) return { end: recStart, broken: true, resume: at }
+    }
+    return null
+  }
+
+  /** A quote opened at the record from recStart that does not close (yet) within the input. */
+  private unclosed(input: string, recStart: number, last: boolean): Cut {
+    // Wait for more text, up to the record limit.
+    if (!last && input.length - recStart <= MAX_RECORD) return { end: recStart, broken: false, resume: 0 }
+    const verdict = this.cut(input, recStart, input.length, last)
+    if (verdict) return verdict
+    if (last) return { end: recStart, broken: true, resume: input.length }
+    return { end: recStart, broken: false, resume: 0 }
   }
 
   /**
@@ -245,44 +244,13 @@ class CsvRows {
   /** Whether the first non-blank record from `at` is well formed ('wait' while unknown). */
   private nextLineWellFormed(input: string, at: number, last: boolean): boolean | 'wait' {
     for (let from = at; from < input.length; ) {
-      const end = this.recordEnd(input, from)
+      const end = recordEnd(input, from, this.newline, this.delimiter.charCodeAt(0))
       if (end === -1) return last ? false : 'wait'
       const text = input.slice(from, end)
       if (text.trim() !== '') return this.shape(text) === 'ok'
       from = end
     }
     return last ? true : 'wait'
-  }
-
-  /**
-   * Where the record starting at `at` ends (after its line break, or the input's end), reading
-   * quotes as papaparse does; -1 when a quoted field in it is not closed within the input.
-   */
-  private recordEnd(input: string, at: number): number {
-    const nl = this.newline
-    const delim = this.delimiter.charCodeAt(0)
-    let i = at
-    for (;;) {
-      const q = input.indexOf('"', i)
-      const n = input.indexOf(nl, i)
-      if (n !== -1 && (q === -1 || n < q)) return n + 1
-      if (q === -1) return input.length
-      if (q !== at && input.charCodeAt(q - 1) !== delim) {
-        i = q + 1
-        continue
-      }
-      let j = q + 1
-      for (;;) {
-        const c = input.indexOf('"', j)
-        if (c === -1) return -1
-        if (input.charCodeAt(c + 1) === 34) {
-          j = c + 2
-          continue
-        }
-        i = c + 1
-        break
-      }
-    }
   }
 
   /** A record whose quote does not close where it should: its first line is rejected. */
@@ -361,23 +329,6 @@ class CsvRows {
     if (!this.sawContent) throw noDataRows('no data rows: the file has no header and no rows, only blank lines')
     if (this.out.accepted + this.out.rejected === 0) throw noDataRows('no data rows: the file has a header but no data rows')
   }
-}
-
-function lineEnd(input: string, at: number, nl: string): number {
-  const i = input.indexOf(nl, at)
-  return i === -1 ? input.length : i + 1
-}
-
-function countOf(text: string, needle: string, end: number): number {
-  let n = 0
-  for (let i = text.indexOf(needle); i !== -1 && i < end; i = text.indexOf(needle, i + 1)) n++
-  return n
-}
-
-function lineBreaksIn(row: readonly string[], newline: string): number {
-  let n = 0
-  for (const field of row) if (field.includes(newline)) n += countOf(field, newline, field.length)
-  return n
 }
 
 /** Batches of about `batchSize` lines from the bytes of a CSV file. */

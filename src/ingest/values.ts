@@ -173,92 +173,123 @@ let lastDotted = false
 let lastDateValue = NaN
 const lastSeen = { style: 0, a: 0, b: 0 }
 
+// The calendar day a date part read (shared like `cur`: no tuple per cell).
+let dateY = 0
+let dateM = 0
+let dateD = 0
+
 function parseDate(s: string, dayFirst: boolean, dotted: boolean): number {
   cur = firstNonSpace(s)
   const end = endNonSpace(s, cur)
   if (cur === end) return NaN
   const start = cur
-  let y: number, m: number, d: number
   const a = digitsAt(s, end, 1, 4)
   if (a < 0) return NaN
   const sep = s.charCodeAt(cur)
-  if (cur - start === 4 && (sep === 45 || sep === 47)) {
-    cur++
-    y = a
-    m = digitsAt(s, end, 1, 2)
-    if (m < 0 || !expect(s, sep)) return NaN
-    d = digitsAt(s, end, 1, 2)
-    dateSeen.style = DateStyle.Iso
-  } else if (dotted && cur - start <= 2 && sep === 46 && isDotted(s, cur + 1, end)) {
-    cur++
-    d = a
-    m = digitsAt(s, end, 1, 2)
-    if (m < 0 || !expect(s, 46)) return NaN
-    y = digitsAt(s, end, 4, 4)
-    if (y < 0) return NaN
-    dateSeen.style = DateStyle.Dotted
-  } else if (cur - start <= 2 && sep === 47) {
-    cur++
-    const b = digitsAt(s, end, 1, 2)
-    if (b < 0 || !expect(s, 47)) return NaN
-    dateSeen.style = DateStyle.Slash
-    dateSeen.a = a
-    dateSeen.b = b
-    m = dayFirst ? b : a
-    d = dayFirst ? a : b
-    const yearFrom = cur
-    y = digitsAt(s, end, 2, 4)
-    if (y < 0) return NaN
-    const yearDigits = cur - yearFrom
-    if (yearDigits === 2) y += y < 70 ? 2000 : 1900
-    else if (yearDigits !== 4) return NaN
-  } else {
-    const serial = parseDecimal(s)
-    if (!Number.isNaN(serial)) dateSeen.style = DateStyle.Serial
-    return Number.isNaN(serial) ? NaN : excelSerialToMs(serial, false)
-  }
-  if (d < 0 || !validDate(y, m, d)) return NaN
-  let hh = 0
-  let mm = 0
+  const lead = cur - start
+  let ok: boolean
+  if (lead === 4 && (sep === 45 || sep === 47)) ok = isoDay(s, end, a, sep)
+  else if (dotted && lead <= 2 && sep === 46 && isDotted(s, cur + 1, end)) ok = dottedDay(s, end, a)
+  else if (lead <= 2 && sep === 47) ok = slashDay(s, end, a, dayFirst)
+  else return serialDate(s)
+  if (!ok || !validDate(dateY, dateM, dateD)) return NaN
+  const time = cur < end ? timeOfDay(s, end) : 0
+  return Number.isNaN(time) ? NaN : Date.UTC(dateY, dateM - 1, dateD) + time
+}
+
+/** `yyyy-mm-dd` or `yyyy/mm/dd` after its year `y`, the cursor on the separator. */
+function isoDay(s: string, end: number, y: number, sep: number): boolean {
+  cur++
+  dateY = y
+  dateM = digitsAt(s, end, 1, 2)
+  if (dateM < 0 || !expect(s, sep)) return false
+  dateD = digitsAt(s, end, 1, 2)
+  dateSeen.style = DateStyle.Iso
+  return true
+}
+
+/** `dd.mm.yyyy` after its day `d`, the cursor on the first dot. */
+function dottedDay(s: string, end: number, d: number): boolean {
+  cur++
+  dateD = d
+  dateM = digitsAt(s, end, 1, 2)
+  if (dateM < 0 || !expect(s, 46)) return false
+  dateY = digitsAt(s, end, 4, 4)
+  if (dateY < 0) return false
+  dateSeen.style = DateStyle.Dotted
+  return true
+}
+
+/** `a/b/yy(yy)` after its first part `a`, month first unless `dayFirst`; sets dateSeen's parts. */
+function slashDay(s: string, end: number, a: number, dayFirst: boolean): boolean {
+  cur++
+  const b = digitsAt(s, end, 1, 2)
+  if (b < 0 || !expect(s, 47)) return false
+  dateSeen.style = DateStyle.Slash
+  dateSeen.a = a
+  dateSeen.b = b
+  dateM = dayFirst ? b : a
+  dateD = dayFirst ? a : b
+  const yearFrom = cur
+  let y = digitsAt(s, end, 2, 4)
+  if (y < 0) return false
+  const yearDigits = cur - yearFrom
+  if (yearDigits === 2) y += y < 70 ? 2000 : 1900
+  else if (yearDigits !== 4) return false
+  dateY = y
+  return true
+}
+
+/** A bare number: an Excel serial date (1900 system). */
+function serialDate(s: string): number {
+  const serial = parseDecimal(s)
+  if (!Number.isNaN(serial)) dateSeen.style = DateStyle.Serial
+  return Number.isNaN(serial) ? NaN : excelSerialToMs(serial, false)
+}
+
+/**
+ * The time after a date (the cursor on the ' ' or 'T' before it) as ms since midnight: hh:mm,
+ * optional :ss and .fff (digits beyond ms ignored), AM/PM or a trailing Z; NaN when malformed.
+ */
+function timeOfDay(s: string, end: number): number {
+  const t = s.charCodeAt(cur)
+  if (t !== 32 && t !== 84) return NaN // ' ' or 'T'
+  cur++
+  while (cur < end && s.charCodeAt(cur) === 32) cur++
+  let hh = digitsAt(s, end, 1, 2)
+  if (hh < 0 || !expect(s, 58)) return NaN
+  const mm = digitsAt(s, end, 2, 2)
+  if (mm < 0) return NaN
   let ss = 0
   let ms = 0
-  if (cur < end) {
-    const t = s.charCodeAt(cur)
-    if (t !== 32 && t !== 84) return NaN // ' ' or 'T'
+  if (cur < end && s.charCodeAt(cur) === 58) {
     cur++
-    while (cur < end && s.charCodeAt(cur) === 32) cur++
-    hh = digitsAt(s, end, 1, 2)
-    if (hh < 0 || !expect(s, 58)) return NaN
-    mm = digitsAt(s, end, 2, 2)
-    if (mm < 0) return NaN
-    if (cur < end && s.charCodeAt(cur) === 58) {
+    ss = digitsAt(s, end, 2, 2)
+    if (ss < 0) return NaN
+    if (cur < end && s.charCodeAt(cur) === 46) {
       cur++
-      ss = digitsAt(s, end, 2, 2)
-      if (ss < 0) return NaN
-      if (cur < end && s.charCodeAt(cur) === 46) {
-        cur++
-        const fracFrom = cur
-        const frac = digitsAt(s, end, 1, 3)
-        if (frac < 0) return NaN
-        ms = frac * 10 ** (3 - (cur - fracFrom))
-        while (cur < end && s.charCodeAt(cur) >= 48 && s.charCodeAt(cur) <= 57) cur++ // beyond ms
-      }
+      const fracFrom = cur
+      const frac = digitsAt(s, end, 1, 3)
+      if (frac < 0) return NaN
+      ms = frac * 10 ** (3 - (cur - fracFrom))
+      while (cur < end && s.charCodeAt(cur) >= 48 && s.charCodeAt(cur) <= 57) cur++ // beyond ms
     }
-    while (cur < end && s.charCodeAt(cur) === 32) cur++
-    if (cur < end) {
-      const c = s.charCodeAt(cur) | 32
-      if ((c === 97 || c === 112) && cur + 2 === end && (s.charCodeAt(cur + 1) | 32) === 109) {
-        // 12-hour clock: 12 AM is midnight, 12 PM is noon.
-        if (hh < 1 || hh > 12) return NaN
-        hh = (hh % 12) + (c === 112 ? 12 : 0)
-        cur = end
-      } else if (c === 122 && cur + 1 === end) {
-        cur = end // a trailing Z names the UTC we store anyway
-      }
-    }
-    if (cur !== end || hh > 23 || mm > 59 || ss > 59) return NaN
   }
-  return Date.UTC(y, m - 1, d, hh, mm, ss, ms)
+  while (cur < end && s.charCodeAt(cur) === 32) cur++
+  if (cur < end) {
+    const c = s.charCodeAt(cur) | 32
+    if ((c === 97 || c === 112) && cur + 2 === end && (s.charCodeAt(cur + 1) | 32) === 109) {
+      // 12-hour clock: 12 AM is midnight, 12 PM is noon.
+      if (hh < 1 || hh > 12) return NaN
+      hh = (hh % 12) + (c === 112 ? 12 : 0)
+      cur = end
+    } else if (c === 122 && cur + 1 === end) {
+      cur = end // a trailing Z names the UTC we store anyway
+    }
+  }
+  if (cur !== end || hh > 23 || mm > 59 || ss > 59) return NaN
+  // Date.UTC(y, m, d, hh, mm, ss, ms) in parts: integers, so the sum is exact.
+  return ((hh * 60 + mm) * 60 + ss) * 1000 + ms
 }
 
 /** Whether s[from..end) continues a dotted date: 1-2 digits, a dot, 4 digits. */

@@ -12,18 +12,17 @@
 // the rejections of a second or later sheet name their sheet.
 //
 // exceljs cannot be cancelled: on a failure the feed is ended and abandoned, and every wait on
-// exceljs races the failure, so an error never waits for exceljs. Worksheets that precede the
-// shared strings in the zip are spooled by exceljs to temporary files, which its `tmp`
-// dependency removes (at the latest at process exit).
-import { once } from 'node:events'
-import { PassThrough } from 'node:stream'
+// exceljs races the failure, so an error never waits for exceljs (xlsx-feed.ts). Each sheet's
+// rows are read by xlsx-sheet.ts. Worksheets that precede the shared strings in the zip are
+// spooled by exceljs to temporary files, which its `tmp` dependency removes (at the latest at
+// process exit).
 import ExcelJS from 'exceljs'
 import { HttpProblem } from '../errors.ts'
-import { resolveColumns, type Columns } from './headers.ts'
-import { MAX_RATIO, RATIO_AFTER } from './meter.ts'
-import { bomb, bytesText, noDataRows, unreadable } from './problems.ts'
-import { BatchBuilder, toLine, type Cell, type RowBatch } from './record.ts'
-import { SharedStringsScanner, SheetScanner } from './sheetxml.ts'
+import { noDataRows, unreadable } from './problems.ts'
+import { BatchBuilder, type RowBatch } from './record.ts'
+import { SharedStringsScanner } from './shared-strings.ts'
+import { ExcelFeed } from './xlsx-feed.ts'
+import { SheetRows, type SheetTally } from './xlsx-sheet.ts'
 import type { ZipGuard } from './zipguard.ts'
 import { Reading } from './reading.ts'
 
@@ -76,49 +75,9 @@ class WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
   }
 }
 
-const headerText = (cell: Cell) => (typeof cell === 'string' ? cell : typeof cell === 'number' || typeof cell === 'boolean' ? String(cell) : '')
-
-const isBlankRow = (cells: readonly Cell[]) => cells.every((c) => c === null || c === undefined || (typeof c === 'string' && c.trim() === ''))
-
-export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGuard, opts: XlsxOptions): AsyncGenerator<RowBatch> {
-  const feed = new PassThrough()
-  const stop = new AbortController()
-  let failure: unknown = null
-  // Waits on exceljs that the byte failure must interrupt. Not Promise.race against one
-  // long-lived promise: each race would leave a reaction on it holding its result (a chunk).
-  const waiting = new Set<(err: unknown) => void>()
-  const fail = (err: unknown) => {
-    failure ??= err
-    for (const reject of waiting) reject(failure)
-    waiting.clear()
-  }
-  const pump = (async () => {
-    try {
-      for await (const chunk of zipBytes) {
-        if (!feed.write(chunk)) await once(feed, 'drain', { signal: stop.signal })
-      }
-    } catch (err) {
-      fail(err)
-    } finally {
-      feed.end()
-    }
-  })()
-  /** Awaits exceljs, unless the bytes failed first; an exceljs error becomes a 422. */
-  const race = async <T>(p: Promise<T>): Promise<T> => {
-    try {
-      if (failure) throw failure
-      return await new Promise<T>((resolve, reject) => {
-        waiting.add(reject)
-        p.then(resolve, reject).finally(() => waiting.delete(reject))
-      })
-    } catch (err) {
-      if (failure) throw failure
-      if (err instanceof HttpProblem) throw err
-      throw unreadable(`corrupt xlsx: ${err instanceof Error ? err.message : String(err)}`)
-    }
-  }
-
-  const reader = new WorkbookReader(feed, {
+/** exceljs's reader over the feed, without styles, hyperlinks or other entries. */
+function openWorkbook(feed: ExcelFeed): WorkbookReader {
+  const reader = new WorkbookReader(feed.stream, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'ignore',
@@ -131,20 +90,25 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
   // sheet is read under its number instead of being refused as corrupt.
   const internals = reader as unknown as { model?: { sheets?: unknown[] } }
   internals.model ??= { sheets: [] }
+  return reader
+}
+
+export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGuard, opts: XlsxOptions): AsyncGenerator<RowBatch> {
+  const feed = new ExcelFeed(zipBytes)
+  const reader = openWorkbook(feed)
   const out = new BatchBuilder(opts.batchSize)
   const reading = opts.reading ?? new Reading()
   const infos = opts.sheets ?? []
   const wanted = reading.options.sheet
+  const tally: SheetTally = { headers: 0, firstMissing: null }
   let sheets = 0
-  let headers = 0
-  let firstMissing: HttpProblem | null = null
   let current = 0
   let currentName = ''
   const batch = (): RowBatch => ({ ...out.take(), sheet: current, sheetName: currentName })
   try {
     const worksheets = reader[Symbol.asyncIterator]()
     for (;;) {
-      const next = await race(worksheets.next())
+      const next = await feed.race(worksheets.next())
       if (next.done) break
       const sheet = next.value as unknown as WorksheetInternals
       sheets++
@@ -155,7 +119,7 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
       if (wanted !== undefined && wanted !== name && wanted !== String(sheets)) {
         info.skipped = `not the sheet asked for (?sheet=${wanted})`
         // exceljs needs each worksheet's entry read to move on.
-        for (;;) if ((await race(xml.next())).done) break
+        for (;;) if ((await feed.race(xml.next())).done) break
         continue
       }
       if (!out.empty) yield batch()
@@ -163,63 +127,27 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
       currentName = name
       reading.sheet = sheets
       reading.sheetName = name
-      const label = sheets > 1 ? `sheet "${name}": ` : ''
-      const scanner = new SheetScanner(reader.sharedStrings ?? [])
-      const date1904 = reader.date1904
-      let cols: Columns | null = null
-      let skip = false
-      const rows = scanner.rows
-      const take = () => {
-        for (const row of rows) {
-          if (skip) break
-          if (isBlankRow(row.cells)) continue
-          if (cols === null) {
-            try {
-              cols = resolveColumns(Array.from(row.cells, headerText))
-            } catch (err) {
-              if (!(err instanceof HttpProblem)) throw err
-              // Not a data sheet (notes, a pivot, a chart's data): skipped, and said so.
-              const problem = label ? new HttpProblem(err.status, err.title, `${label}${err.detail}`, err.errors) : err
-              firstMissing ??= problem
-              info.skipped = problem.detail.replace(/^sheet "[^"]*": /, '')
-              skip = true
-              break
-            }
-            headers++
-            continue
-          }
-          const line = toLine(row.cells, cols, row.r, date1904, reading)
-          out.add(typeof line === 'string' ? `${label}${line}` : line, row.r)
-        }
-        rows.length = 0
-        if (scanner.expanded > opts.maxExpanded) {
-          throw bomb('the workbook', `expands to more than ${bytesText(opts.maxExpanded)} of cell text`)
-        }
-        if (scanner.expanded > RATIO_AFTER && scanner.expanded > opts.rawBytes() * MAX_RATIO) {
-          throw bomb('the workbook', `expands to more than ${MAX_RATIO} times its size in cell text (shared strings repeated)`)
-        }
-      }
+      const rows = new SheetRows(reader.sharedStrings ?? [], info, reader.date1904, out, reading, opts, tally)
       for (;;) {
-        const chunk = await race(xml.next())
+        const chunk = await feed.race(xml.next())
         if (chunk.done) break
-        if (skip) continue
-        scanner.push(chunk.value)
-        take()
+        if (rows.skip) continue
+        rows.push(chunk.value)
         if (out.full) yield batch()
       }
-      if (!skip) {
-        scanner.end()
-        take()
-      }
-      if (cols === null && !skip) info.skipped = 'empty'
+      rows.end()
     }
-    await pump
-    if (failure) throw failure
+    await feed.finished()
   } finally {
-    stop.abort()
-    feed.destroy()
+    feed.close()
   }
+  checkWorkbookRead(sheets, guard, infos, wanted, tally, out)
+  reading.dates.finish()
+  if (!out.empty) yield batch()
+}
 
+/** After the last sheet: the refusals of a workbook that gave no data rows, or not the sheet asked for. */
+function checkWorkbookRead(sheets: number, guard: ZipGuard, infos: readonly SheetInfo[], wanted: string | undefined, tally: SheetTally, out: BatchBuilder): void {
   if (sheets === 0) {
     if (!guard.names.includes('xl/workbook.xml')) {
       const names = guard.names.slice(0, 5).join(', ') + (guard.names.length > 5 ? ', …' : '')
@@ -231,9 +159,7 @@ export async function* xlsxBatches(zipBytes: AsyncIterable<Buffer>, guard: ZipGu
     throw new HttpProblem(422, 'No such sheet', `the workbook has no sheet ${JSON.stringify(wanted)}; its sheets: ${infos.map((i) => `${i.index} "${i.name}"`).join(', ')}`,
       [{ path: 'sheet', message: `one of ${infos.map((i) => JSON.stringify(i.name)).join(', ')} or 1..${infos.length}` }])
   }
-  if (headers === 0 && firstMissing) throw firstMissing
-  if (headers === 0) throw noDataRows('no data rows: the worksheets are empty')
+  if (tally.headers === 0 && tally.firstMissing) throw tally.firstMissing
+  if (tally.headers === 0) throw noDataRows('no data rows: the worksheets are empty')
   if (out.accepted + out.rejected === 0) throw noDataRows('no data rows: the worksheet has a header but no data rows')
-  reading.dates.finish()
-  if (!out.empty) yield batch()
 }

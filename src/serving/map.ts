@@ -2,6 +2,8 @@
 // model-space coordinates (embedRow: the scoring arithmetic) are projected on their first two
 // principal components; a deterministic sample (by a hash of the customer id, so the same
 // customers come back on every call and, mostly, across versions) is returned.
+// The sampling key is the customer hash of the aggregate layer (32-bit FNV-1a of the id).
+import { customerHash } from '../aggregates/hash.ts'
 import { compileBundle, embedRow } from '../pipeline/bundle.ts'
 import { fitPca, projectRow } from '../pipeline/pca.ts'
 import type { ServedModel } from '../registry/served.ts'
@@ -16,16 +18,6 @@ export interface Projection {
 
 // A served model never changes, so neither does its projection.
 const projections = new WeakMap<ServedModel, Projection>()
-
-/** 32-bit FNV-1a of a string: the sampling key. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
 
 /** Names of the model-space columns before the bundle's own PCA (if any). */
 function modelColumnNames(m: ServedModel): string[] {
@@ -73,7 +65,7 @@ export function projectModel(m: ServedModel): Projection {
     for (const i of valid) xy.fill(0, i * 2, i * 2 + 2)
   }
   const keys = new Uint32Array(n)
-  for (const i of valid) keys[i] = fnv1a(m.customerIds[i]!)
+  for (const i of valid) keys[i] = customerHash(m.customerIds[i]!)
   const order = Int32Array.from(valid).sort((a, b) => keys[a]! - keys[b]! || a - b)
   const p: Projection = { xy, axes, order }
   projections.set(m, p)

@@ -23,7 +23,7 @@ export interface Recipe {
 
 /**
  * By id. `seed` is the original recipe under its former name, still read by
- * src/aggregates/merge.ts; remove it when that file says `original`.
+ * src/aggregates/merge-part.ts and finish-merge.ts; remove it when they say `original`.
  */
 export const RECIPES: Readonly<Record<RecipeName | 'seed', Recipe>> = { original: originalRecipe, default: defaultRecipe, seed: originalRecipe }
 
