@@ -11,21 +11,16 @@ import { loadRetailCsvGz } from './helpers/retail-csv.ts'
 import { windowProblem, windowStartDay, windowView } from '../src/training/window.ts'
 import { modelParams } from '../src/training/params.ts'
 import { runTraining, TooLittleData } from '../src/training/train.ts'
+import { waitForJob } from './helpers/train.ts'
 
 const PATH = 'test/fixtures/online_retail_sample_445.csv.gz'
 const iso = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10)
 const day = (s: string) => Date.parse(`${s}T00:00:00Z`) / 86_400_000
 
+/** The refusal when POST /train does not accept the body, else the job once it has ended. */
 async function train(app: FastifyInstance, payload: object): Promise<any> {
   const res = await app.inject({ method: 'POST', url: '/train', payload })
-  if (res.statusCode !== 202) return res
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`job ${res.json().id} not finished after 300 s`)
-    const j = (await app.inject({ url: `/jobs/${res.json().id}` })).json()
-    if (!['queued', 'running'].includes(j.status)) return j
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  return res.statusCode !== 202 ? res : waitForJob(app, res.json().id)
 }
 
 t.test('the window rule, by example', async (t) => {

@@ -9,6 +9,7 @@ import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { FULL_DATA } from './helpers/data.ts'
+import { waitForJob } from './helpers/train.ts'
 
 async function train(app: FastifyInstance, body: object): Promise<number> {
   const started = performance.now()
@@ -16,14 +17,9 @@ async function train(app: FastifyInstance, body: object): Promise<number> {
   // Reported, not asserted: what the window's customer count costs POST /train on the full file.
   t.comment(`POST /train ${JSON.stringify(body)}: ${res.statusCode} in ${Math.round(performance.now() - started)} ms`)
   if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`job ${res.json().id} not finished after 300 s`)
-    const job = (await app.inject({ url: `/jobs/${res.json().id}` })).json()
-    if (job.status === 'succeeded') return job.modelVersion as number
-    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(JSON.stringify(job.log))
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  const job = await waitForJob(app, res.json().id, { pollMs: 200 })
+  if (job.status !== 'succeeded') throw new Error(JSON.stringify(job.log))
+  return job.modelVersion as number
 }
 
 t.test(`transitions between two 6-month windows of the full data on ${backend}`, { skip: backend !== 'postgres' && 'the full file: Postgres only (set DATABASE_URL)', timeout: 600_000 }, async (t) => {

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
+import { trainAndWait } from './helpers/train.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
 
@@ -37,14 +38,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120
   }
 }
 
-async function train(app: FastifyInstance): Promise<any> {
-  const res = await app.inject({ method: 'POST', url: '/train', payload: { activate: 'always' } })
-  if (res.statusCode !== 202) throw new Error(`POST /train: ${res.statusCode} ${res.body}`)
-  return until('the job', async () => {
-    const job = (await app.inject({ url: `/jobs/${res.json().id}` })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined
-  })
-}
+const train = (app: FastifyInstance): Promise<any> => trainAndWait(app, { activate: 'always' }, { deadlineMs: 120_000 })
 
 t.test(`drift.detected through the queue on ${backend}`, async (t) => {
   const { app } = await testApp(t, { webhookAllowPrivate: true, webhookRetryDelaySeconds: 1, webhookTimeoutMs: 2000 })
