@@ -92,6 +92,54 @@ t.test(`history, transitions and movers on ${backend}`, async (t) => {
     t.equal(paged.total, both.length)
   })
 
+  t.test('RFM groups: the matrix, entered, left and one cell\'s movers, against customer_values', async (t) => {
+    const vals = await app.db.query<{ version: number; customer_id: string; rfm_group: string }>(
+      'SELECT version, customer_id, rfm_group FROM customer_values WHERE version = ANY($1)', [[v1, v2]])
+    const gBefore = new Map(vals.filter((r) => r.version === v1).map((r) => [r.customer_id, r.rfm_group]))
+    const gAfter = new Map(vals.filter((r) => r.version === v2).map((r) => [r.customer_id, r.rfm_group]))
+    const gBoth = [...gAfter.keys()].filter((id) => gBefore.has(id))
+    t.ok(gBoth.length > 100, `${gBoth.length} customers with values in both`)
+    const g = (await app.inject({ url: `/models/${v2}/transitions` })).json().rfmGroups
+    t.equal(g.from.length, 11, 'all 11 groups as rows')
+    t.equal(g.from[0], 'Champions', 'in their canonical order')
+    t.same(g.to, g.from)
+    t.equal(g.counts.flat().reduce((s: number, c: number) => s + c, 0), gBoth.length, 'the cells sum to the customers in both')
+    t.equal(g.stayed, gBoth.length)
+    t.equal(g.entered.count, [...gAfter.keys()].filter((id) => !gBefore.has(id)).length, 'entered = in v2, not in v1')
+    t.equal(g.left.count, [...gBefore.keys()].filter((id) => !gAfter.has(id)).length, 'left = in v1, not in v2')
+    const wrong: string[] = []
+    g.from.forEach((u: string, i: number) => g.to.forEach((v: string, j: number) => {
+      if (g.counts[i][j] !== gBoth.filter((id) => gBefore.get(id) === u && gAfter.get(id) === v).length) wrong.push(`${u} → ${v}`)
+    }))
+    t.same(wrong, [], 'every cell as counted from customer_values')
+    // The largest off-diagonal cell against its movers export.
+    let best = { i: 0, j: 1, n: -1 }
+    g.counts.forEach((row: number[], i: number) => row.forEach((n, j) => { if (i !== j && n > best.n) best = { i, j, n } }))
+    const [fromGroup, toGroup] = [g.from[best.i], g.to[best.j]]
+    t.ok(best.n > 0, `${fromGroup} → ${toGroup}: ${best.n}`)
+    const url = `/models/${v2}/movers?fromGroup=${encodeURIComponent(fromGroup)}&toGroup=${encodeURIComponent(toGroup)}&limit=10000`
+    const page = (await app.inject({ url })).json()
+    const expected = gBoth.filter((id) => gBefore.get(id) === fromGroup && gAfter.get(id) === toGroup).sort(byValue)
+    t.equal(page.by, 'group')
+    t.equal(page.total, best.n, 'the movers total is the cell')
+    t.same(page.movers.map((x: { customerId: string }) => x.customerId), expected, 'the same customers, most valuable first')
+    t.same(page.movers.map((x: { clv: number | null }) => x.clv), expected.map((id) => clv.get(id) ?? null), 'each with its CLV')
+    t.ok(page.movers.every((x: { customerId: string; fromGroup: string; toGroup: string; fromSegment: number; toSegment: number }) =>
+      x.fromGroup === fromGroup && x.toGroup === toGroup && x.fromSegment === before.get(x.customerId) && x.toSegment === after.get(x.customerId)), 'groups and segments as stored')
+    const csv = await app.inject({ url: `${url}&format=csv` })
+    t.match(csv.headers['content-type'], /^text\/csv/)
+    const lines = csv.body.trim().split('\r\n')
+    t.equal(lines[0], 'customer_id,from_version,from_group,to_version,to_group,clv')
+    t.same(lines.slice(1).map((l) => l.split(',').slice(0, 5).join(',')), expected.map((id) => `${id},${v1},${fromGroup},${v2},${toGroup}`), 'the CSV: the same rows in the same order')
+    // Validation: names checked against the list, kinds not mixed.
+    const bad = await app.inject({ url: `/models/${v2}/movers?fromGroup=Champs` })
+    t.equal(bad.statusCode, 400)
+    t.match(bad.json().detail, /must be one of Champions, Loyal, .*Lost/, 'names the allowed values')
+    const mixed = await app.inject({ url: `/models/${v2}/movers?fromSegment=0&toGroup=Lost` })
+    t.equal(mixed.statusCode, 400)
+    t.match(mixed.json().detail, /not both/)
+  })
+
   t.test('history matches the predictions of each version', async (t) => {
     const id = both[0]!
     const res = await app.inject({ url: `/customers/${id}/history` })
@@ -114,5 +162,17 @@ t.test(`history, transitions and movers on ${backend}`, async (t) => {
     const counterparts = model.report.counterparts as (number | null)[]
     t.equal(h.versions[0].segment.counterpart, counterparts[h.versions[0].segment.id] ?? null, 'counterpart as the training recorded it')
     t.equal((await app.inject({ url: '/customers/no-such-customer/history' })).statusCode, 404)
+  })
+
+  // Last: it removes v1's customer values (a version trained before issue 15 has none).
+  t.test('a version without customer values: rfmGroups null, group movers 409', async (t) => {
+    await app.db.query('DELETE FROM customer_values WHERE version = $1', [v1])
+    const m = (await app.inject({ url: `/models/${v2}/transitions` })).json()
+    t.equal(m.rfmGroups, null)
+    t.equal(m.segments.stayed, both.length, 'the segments part is unchanged')
+    const res = await app.inject({ url: `/models/${v2}/movers?toGroup=Lost` })
+    t.equal(res.statusCode, 409)
+    t.match(res.json().detail, new RegExp(`version ${v1} has no customer values`))
+    t.equal((await app.inject({ url: `/models/${v2}/movers?toSegment=0` })).statusCode, 200, 'segment movers still work')
   })
 })

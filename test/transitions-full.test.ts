@@ -1,7 +1,8 @@
 // Issue 16's acceptance on the full UCI file (test/fixtures): two versions, asOf 2011-06-30 and
 // 2011-12-09, each on a 6-month window. GET /models/{v}/transitions and the movers export are
 // checked against SQL on the versions' stored assignments (cells, entered, left, one cell's
-// movers in JSON and CSV, most valuable first); a customer's two history entries against
+// movers in JSON and CSV, most valuable first), and the same between RFM groups against SQL on
+// customer_values; a customer's two history entries against
 // GET /predict/customer/{id}?model=. Postgres only: the full file on PGlite takes several minutes.
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
@@ -96,6 +97,34 @@ t.test(`transitions between two 6-month windows of the full data on ${backend}`,
   t.equal(lines.length - 1, best.n, 'the CSV has the cell\'s customers')
   t.same(lines.slice(1).map((l) => l.split(',').slice(0, 5).join(',')), expected.map((r) => `${r.customer_id},${v1},${best.u},${v2},${best.v}`), 'in the same order')
   t.same(lines.slice(1).map((l) => l.split(',')[5] === '' ? null : Number(l.split(',')[5])), expected.map((r) => r.clv), 'with the same CLV')
+
+  // The same for RFM groups, against SQL on customer_values.
+  const g = m.rfmGroups
+  const gCells = await q<{ u: string; v: string; n: number }>(
+    'SELECT a.rfm_group AS u, b.rfm_group AS v, count(*)::int AS n FROM customer_values a JOIN customer_values b ON b.customer_id = a.customer_id WHERE a.version = $1 AND b.version = $2 GROUP BY 1, 2')
+  const [gEntered] = await q<{ n: number }>('SELECT count(*)::int AS n FROM customer_values b WHERE b.version = $2 AND NOT EXISTS (SELECT 1 FROM customer_values a WHERE a.version = $1 AND a.customer_id = b.customer_id)')
+  const [gLeft] = await q<{ n: number }>('SELECT count(*)::int AS n FROM customer_values a WHERE a.version = $1 AND NOT EXISTS (SELECT 1 FROM customer_values b WHERE b.version = $2 AND b.customer_id = a.customer_id)')
+  const gBoth = gCells.reduce((s, c) => s + c.n, 0)
+  t.equal(g.from.length * g.to.length, 121, 'the 11 x 11 RFM group matrix')
+  t.equal((g.counts as number[][]).flat().reduce((s, c) => s + c, 0), gBoth, 'group cells sum to the customers with values in both')
+  const gWrong = g.from.flatMap((u: string, i: number) => g.to.map((v: string, j: number) => [u, v, g.counts[i][j], gCells.find((c) => c.u === u && c.v === v)?.n ?? 0]))
+    .filter(([, , got, want]: [string, string, number, number]) => got !== want)
+  t.same(gWrong, [], 'every group cell as SQL counts it')
+  t.same([g.entered.count, g.left.count], [gEntered!.n, gLeft!.n], 'group entered and left as SQL counts them')
+  let gBest = { u: '', v: '', n: -1 }
+  for (const c of gCells) if (c.u !== c.v && c.n > gBest.n) gBest = c
+  const gExpected = await app.db.query<{ customer_id: string; clv: number | null }>(
+    `SELECT a.customer_id, b.clv FROM customer_values a JOIN customer_values b ON b.customer_id = a.customer_id
+      WHERE a.version = $1 AND b.version = $2 AND a.rfm_group = $3 AND b.rfm_group = $4
+      ORDER BY b.clv DESC NULLS LAST, a.customer_id COLLATE "C"`, [v1, v2, gBest.u, gBest.v])
+  const gUrl = `/models/${v2}/movers?fromGroup=${encodeURIComponent(gBest.u)}&toGroup=${encodeURIComponent(gBest.v)}&limit=10000`
+  const gPage = (await app.inject({ url: gUrl })).json()
+  t.comment(`RFM groups: ${gBoth} in both; largest move ${gBest.u} → ${gBest.v}: ${gBest.n}`)
+  t.equal(gPage.total, gBest.n, 'the group movers total is the cell')
+  t.same(gPage.movers.map((x: { customerId: string; clv: number | null }) => [x.customerId, x.clv]), gExpected.map((r) => [r.customer_id, r.clv]), 'the same customers and CLV, most valuable first')
+  const gLines = (await app.inject({ url: `${gUrl}&format=csv` })).body.trim().split('\r\n')
+  t.equal(gLines[0], 'customer_id,from_version,from_group,to_version,to_group,clv')
+  t.same(gLines.slice(1).map((l) => l.split(',')[0]), gExpected.map((r) => r.customer_id), 'the group CSV in the same order')
 
   // A customer in both versions: each history entry is that version's prediction.
   const [someone] = await app.db.query<{ customer_id: string }>(

@@ -22,6 +22,13 @@ t.test('RFM groups as labels', async (t) => {
   t.same(m.from, ['Champions', 'Loyal'])
   t.same(m.to, ['At Risk', 'Loyal'])
   t.same(m.counts, [[1, 0], [0, 1]])
+  const kept = transitions([{ customerId: '1', label: 'Champions' }, { customerId: '2', label: 'Loyal' }],
+    [{ customerId: '1', label: 'At Risk' }, { customerId: '3', label: 'Lost' }], ['Loyal', 'Champions'], ['Lost', 'At Risk', 'New'], true)
+  t.same(kept.from, ['Loyal', 'Champions'], 'keepOrder: listed labels in the given order')
+  t.same(kept.to, ['Lost', 'At Risk', 'New'])
+  t.same(kept.counts, [[0, 0, 0], [0, 1, 0]])
+  t.same(kept.entered.byLabel, [{ label: 'Lost', count: 1 }, { label: 'At Risk', count: 0 }, { label: 'New', count: 0 }])
+  t.same(kept.left.byLabel, [{ label: 'Loyal', count: 1 }, { label: 'Champions', count: 0 }])
 })
 
 const assignment = fc.uniqueArray(fc.record({ customerId: fc.integer({ min: 0, max: 60 }).map(String), label: fc.integer({ min: 0, max: 5 }) }), { selector: (a) => a.customerId })

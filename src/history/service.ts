@@ -6,6 +6,7 @@ import { HttpProblem } from '../errors.ts'
 import { transitions, type Transitions } from './transitions.ts'
 import { dayOf } from '../pipeline/calendar.ts'
 import { windowView, type WindowSpec, type WindowView } from '../training/window.ts'
+import { RFM_GROUPS, type RfmGroup } from '../value/rfm.ts'
 
 type Db = Pick<SqlRunner, 'query'>
 
@@ -99,6 +100,12 @@ export interface TransitionsView {
   from: { version: number; segments: { id: number; name: string }[] }
   to: { version: number; segments: { id: number; name: string }[] }
   segments: Transitions<number>
+  /** Between the versions' RFM groups (customer_values); null when either version has no customer values. */
+  rfmGroups: Transitions<string> | null
+}
+
+async function groups(db: Db, version: number): Promise<{ customerId: string; label: string }[]> {
+  return db.query<{ customerId: string; label: string }>('SELECT customer_id AS "customerId", rfm_group AS label FROM customer_values WHERE version = $1', [version])
 }
 
 async function pair(db: Db, version: number, from: number | undefined): Promise<[VersionRow, VersionRow]> {
@@ -114,13 +121,19 @@ export async function modelTransitions(db: Db, version: number, from?: number): 
   const ids = (x: VersionRow) => x.segments.map((s) => s.id)
   const segments = transitions(await labels(db, u.version), await labels(db, v.version), ids(u), ids(v))
   const named = (x: VersionRow) => x.segments.map((s) => ({ id: s.id, name: segmentName(x, s.id) })).sort((a, b) => a.id - b.id)
-  return { from: { version: u.version, segments: named(u) }, to: { version: v.version, segments: named(v) }, segments }
+  const [gu, gv] = [await groups(db, u.version), await groups(db, v.version)]
+  // All 11 groups as rows and columns, in their canonical order, even where nobody is.
+  const rfmGroups = gu.length > 0 && gv.length > 0 ? transitions<string>(gu, gv, [...RFM_GROUPS], [...RFM_GROUPS], true) : null
+  return { from: { version: u.version, segments: named(u) }, to: { version: v.version, segments: named(v) }, segments, rfmGroups }
 }
 
 export interface Mover {
   customerId: string
   fromSegment: number
   toSegment: number
+  /** The customer's RFM group in each version (null where the version has no customer values). */
+  fromGroup: string | null
+  toGroup: string | null
   /** The customer's CLV in the later version (null where it has none). */
   clv: number | null
 }
@@ -129,25 +142,51 @@ export interface MoversQuery {
   from?: number
   fromSegment?: number
   toSegment?: number
+  fromGroup?: RfmGroup
+  toGroup?: RfmGroup
   limit: number
   offset: number
 }
 
-/** Customers in both versions, optionally from one segment and/or to another, in customer id order. */
-export async function movers(db: Db, version: number, q: MoversQuery): Promise<{ from: number; to: number; total: number; movers: Mover[] }> {
+export interface MoversPage { from: number; to: number; by: 'segment' | 'group'; total: number; movers: Mover[] }
+
+async function hasValues(db: Db, version: number): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM customer_values WHERE version = $1 LIMIT 1', [version])).length > 0
+}
+
+/**
+ * Customers in both versions, optionally from one segment and/or to another, or from one RFM group
+ * and/or to another (never both kinds: 400), most valuable first. By group, "in both" means with
+ * customer values in both, the population of the transitions' rfmGroups matrix; a version without
+ * customer values has no groups to filter on: 409, as for a missing previous version (the state of
+ * the versions, not the request, is what is wrong).
+ */
+export async function movers(db: Db, version: number, q: MoversQuery): Promise<MoversPage> {
+  const bySegment = q.fromSegment !== undefined || q.toSegment !== undefined
+  const by = q.fromGroup !== undefined || q.toGroup !== undefined ? 'group' : 'segment'
+  if (bySegment && by === 'group') {
+    throw new HttpProblem(400, 'Bad Request', 'filter by segments (fromSegment, toSegment) or by RFM groups (fromGroup, toGroup), not both',
+      [{ path: 'querystring', message: 'fromSegment/toSegment and fromGroup/toGroup cannot be mixed' }])
+  }
   const [u, v] = await pair(db, version, q.from)
+  if (by === 'group') {
+    for (const x of [u, v]) if (!(await hasValues(db, x.version))) throw new HttpProblem(409, 'Conflict', `model version ${x.version} has no customer values, so no RFM groups to move between`)
+  }
+  const join = by === 'group' ? 'JOIN' : 'LEFT JOIN'
   const where = ['a.version = $1', 'b.version = $2']
   const params: unknown[] = [u.version, v.version]
-  if (q.fromSegment !== undefined) { params.push(q.fromSegment); where.push(`a.segment = $${params.length}`) }
-  if (q.toSegment !== undefined) { params.push(q.toSegment); where.push(`b.segment = $${params.length}`) }
-  const base = `FROM assignments a JOIN assignments b ON b.customer_id = a.customer_id WHERE ${where.join(' AND ')}`
+  const filter = (value: unknown, column: string) => { if (value !== undefined) { params.push(value); where.push(`${column} = $${params.length}`) } }
+  filter(q.fromSegment, 'a.segment'); filter(q.toSegment, 'b.segment'); filter(q.fromGroup, 'va.rfm_group'); filter(q.toGroup, 'vb.rfm_group')
+  const base = `FROM assignments a JOIN assignments b ON b.customer_id = a.customer_id
+       ${join} customer_values va ON va.version = a.version AND va.customer_id = a.customer_id
+       ${join} customer_values vb ON vb.version = b.version AND vb.customer_id = b.customer_id
+      WHERE ${where.join(' AND ')}`
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${base}`, params)
   // The campaign list: most valuable first (versions without customer values: by id).
   const rows = await db.query<Mover>(
-    `SELECT a.customer_id AS "customerId", a.segment AS "fromSegment", b.segment AS "toSegment", v.clv
-       FROM assignments a JOIN assignments b ON b.customer_id = a.customer_id
-       LEFT JOIN customer_values v ON v.version = b.version AND v.customer_id = b.customer_id
-      WHERE ${where.join(' AND ')}
-      ORDER BY v.clv DESC NULLS LAST, a.customer_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, q.limit, q.offset])
-  return { from: u.version, to: v.version, total: total[0]!.n, movers: rows }
+    `SELECT a.customer_id AS "customerId", a.segment AS "fromSegment", b.segment AS "toSegment",
+            va.rfm_group AS "fromGroup", vb.rfm_group AS "toGroup", vb.clv
+       ${base}
+      ORDER BY vb.clv DESC NULLS LAST, a.customer_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, q.limit, q.offset])
+  return { from: u.version, to: v.version, by, total: total[0]!.n, movers: rows }
 }

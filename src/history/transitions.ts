@@ -32,17 +32,21 @@ function tally<L>(labels: L[], values: Iterable<L>): { label: L; count: number }
 /**
  * `fromLabels` / `toLabels` fix the matrix's rows and columns (every segment of each version,
  * even one nobody moved to); labels met in the assignments but not listed are added, sorted.
+ * `keepOrder`: the listed labels stay in the given order (the RFM groups' canonical order,
+ * Champions first), unlisted ones follow, sorted.
  */
 export function transitions<L extends string | number>(
-  before: Iterable<Labelled<L>>, after: Iterable<Labelled<L>>, fromLabels: L[] = [], toLabels: L[] = [],
+  before: Iterable<Labelled<L>>, after: Iterable<Labelled<L>>, fromLabels: L[] = [], toLabels: L[] = [], keepOrder = false,
 ): Transitions<L> {
   const earlier = new Map<string, L>()
   for (const a of before) earlier.set(a.customerId, a.label)
   const later = new Map<string, L>()
   for (const a of after) later.set(a.customerId, a.label)
-  const order = (xs: Iterable<L>) => [...new Set(xs)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
-  const from = order([...fromLabels, ...earlier.values()])
-  const to = order([...toLabels, ...later.values()])
+  const sorted = (xs: Iterable<L>) => [...new Set(xs)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
+  const order = (listed: L[], met: Iterable<L>) =>
+    keepOrder ? [...new Set(listed), ...sorted([...met].filter((l) => !listed.includes(l)))] : sorted([...listed, ...met])
+  const from = order(fromLabels, earlier.values())
+  const to = order(toLabels, later.values())
   const row = new Map(from.map((l, i) => [l, i]))
   const col = new Map(to.map((l, j) => [l, j]))
   const counts = from.map(() => to.map(() => 0))

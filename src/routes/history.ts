@@ -18,15 +18,17 @@ const history: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/models/:version/movers', {
     schema: {
-      tags, summary: 'Customers in both versions, from one segment and/or to another (JSON page or CSV)',
-      params: VersionOnly, querystring: MoversQuery, response: { 200: MoversSchema, ...problems(404, 409) },
+      tags, summary: 'Customers in both versions, from one segment (or RFM group) and/or to another (JSON page or CSV)',
+      params: VersionOnly, querystring: MoversQuery, response: { 200: MoversSchema, ...problems(400, 404, 409) },
     },
   }, async (request, reply) => {
     const q = request.query
     const page = await movers(app.db, request.params.version, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 })
     if (q.format !== 'csv') return page
-    const lines = [csvRow(['customer_id', 'from_version', 'from_segment', 'to_version', 'to_segment', 'clv'])]
-    for (const m of page.movers) lines.push(csvRow([m.customerId, page.from, m.fromSegment, page.to, m.toSegment, m.clv]))
+    // The CSV carries the labels filtered on: segments (the default), or RFM groups.
+    const byGroup = page.by === 'group'
+    const lines = [csvRow(['customer_id', 'from_version', byGroup ? 'from_group' : 'from_segment', 'to_version', byGroup ? 'to_group' : 'to_segment', 'clv'])]
+    for (const m of page.movers) lines.push(csvRow([m.customerId, page.from, byGroup ? m.fromGroup : m.fromSegment, page.to, byGroup ? m.toGroup : m.toSegment, m.clv]))
     return reply.type('text/csv; charset=utf-8').header('x-total-count', String(page.total)).header('content-disposition', `attachment; filename="movers-v${page.from}-v${page.to}.csv"`).send(lines.join('') as never) // CSV text: the schema describes the JSON answer
   })
 }

@@ -1033,16 +1033,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Customers in both versions, from one segment and/or to another (JSON page or CSV) */
+        /** Customers in both versions, from one segment (or RFM group) and/or to another (JSON page or CSV) */
         get: {
             parameters: {
                 query?: {
                     format?: "json" | "csv";
                     /** @description The earlier version (default: the version active before this one) */
                     from?: number;
+                    /** @description An RFM group name */
+                    fromGroup?: "Champions" | "Loyal" | "Potential Loyalist" | "New" | "Promising" | "Need Attention" | "About to Sleep" | "At Risk" | "Can't Lose Them" | "Hibernating" | "Lost";
                     fromSegment?: number;
                     limit?: number;
                     offset?: number;
+                    /** @description An RFM group name */
+                    toGroup?: "Champions" | "Loyal" | "Potential Loyalist" | "New" | "Promising" | "Need Attention" | "About to Sleep" | "At Risk" | "Can't Lose Them" | "Hibernating" | "Lost";
                     toSegment?: number;
                 };
                 header?: never;
@@ -1060,18 +1064,31 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description What the filters named: segments, or RFM groups (fromGroup/toGroup); the CSV columns follow it */
+                            by: "segment" | "group";
                             from: number;
                             /** @description Most valuable first (CLV in this version), then by customer id */
                             movers: {
                                 clv: number | null;
                                 customerId: string;
+                                fromGroup: string | null;
                                 fromSegment: number;
+                                toGroup: string | null;
                                 toSegment: number;
                             }[];
                             to: number;
                             /** @description Movers matching the filters, over all pages */
                             total: number;
                         };
+                    };
+                };
+                /** @description application/problem+json (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description application/problem+json (RFC 9457) */
@@ -1138,6 +1155,33 @@ export interface paths {
                                 }[];
                                 version: number;
                             };
+                            /** @description The same between the versions' RFM groups; null when either version has no customer values */
+                            rfmGroups: {
+                                /** @description counts[i][j]: customers in group from[i] before and to[j] now */
+                                counts: number[][];
+                                entered: {
+                                    byLabel: {
+                                        count: number;
+                                        label: string;
+                                    }[];
+                                    count: number;
+                                };
+                                /** @description Row labels: the 11 RFM groups (earlier version), Champions first */
+                                from: string[];
+                                left: {
+                                    byLabel: {
+                                        count: number;
+                                        label: string;
+                                    }[];
+                                    count: number;
+                                };
+                                /** @description Row shares: counts[i][j] / Σj counts[i][j] */
+                                shares: number[][];
+                                /** @description Customers with customer values in both versions (the sum of the cells) */
+                                stayed: number;
+                                /** @description Column labels: the 11 RFM groups (this version) */
+                                to: string[];
+                            } | null;
                             segments: {
                                 /** @description counts[i][j]: customers in from[i] before and to[j] now */
                                 counts: number[][];
