@@ -12,8 +12,9 @@ export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: 
 /**
  * V8 in Node 24 lets the main thread's young generation grow to two 32 MiB semi-spaces under a
  * high allocation rate, as an upload's is, and keeps those pages. Capped at 4 MiB, the server's
- * idle RSS and its peak during the two-sheet workbook upload fell by ~40 MiB each, for no
- * measurable request overhead (docs/benchmarks.md, "Young generation"). V8 reads it when the
+ * idle RSS and its peak during the two-sheet workbook upload fell by ~40-100 MiB, at 6-14 % of
+ * the simplest routes' throughput on a quiet machine (more frequent scavenges; 8 MiB cost less
+ * but peaked over 300 MiB: docs/benchmarks.md, "Young generation"). V8 reads it when the
  * isolate is made: `v8.setFlagsFromString` at run time has no effect (measured).
  */
 export const SERVER_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4']

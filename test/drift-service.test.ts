@@ -2,29 +2,14 @@
 // same customers at four times the prices drift on money, logged predictions can be compared
 // over a window, a drift check can queue a retrain, and /metrics is valid Prometheus text.
 import { readFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { trainAndWait } from './helpers/train.ts'
+import { repricedSample } from './helpers/data.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
-
-/** The sample with every UnitPrice multiplied by `factor` (UnitPrice is the 6th column; fields before it may be quoted). */
-function repriced(factor: number): Buffer {
-  const lines = gunzipSync(SAMPLE).toString('utf8').split('\n')
-  const out = lines.map((line, i) => {
-    if (i === 0 || line === '') return line
-    const last = line.lastIndexOf(',')
-    const prev = line.lastIndexOf(',', last - 1)
-    const pricePos = line.lastIndexOf(',', prev - 1)
-    const price = Number(line.slice(pricePos + 1, prev))
-    return `${line.slice(0, pricePos + 1)}${Math.round(price * factor * 1000) / 1000}${line.slice(prev)}`
-  })
-  return Buffer.from(out.join('\n'))
-}
-
 
 t.test(`drift and metrics on ${backend}`, async (t) => {
   const { app } = await testApp(t, { predictionLogSample: 1 })
@@ -45,7 +30,7 @@ t.test(`drift and metrics on ${backend}`, async (t) => {
   })
 
   t.test('the same customers at four times the prices: money drifts, and datasetDrift follows the rule', async (t) => {
-    const pricey = (await app.inject({ method: 'POST', url: '/datasets', payload: repriced(4), headers: { 'content-type': 'text/csv' } })).json()
+    const pricey = (await app.inject({ method: 'POST', url: '/datasets', payload: repricedSample(4), headers: { 'content-type': 'text/csv' } })).json()
     const d = (await app.inject({ url: `/drift?datasetId=${pricey.id}` })).json()
     const drifted = d.features.filter((f: any) => f.drifted).map((f: any) => f.feature)
     t.ok(drifted.includes('monetary') && drifted.includes('avg_order_value'), `monetary features drifted: ${drifted.join(', ')}`)

@@ -8,6 +8,7 @@ import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { trainAndWait } from './helpers/train.ts'
+import { entryMatchesPrediction } from './helpers/history.ts'
 
 const SAMPLE = gunzipSync(readFileSync('test/fixtures/online_retail_sample_445.csv.gz')).toString('utf8')
 // The first half-year only: fewer customers, so the full sample's version has entrants.
@@ -147,14 +148,7 @@ t.test(`history, transitions and movers on ${backend}`, async (t) => {
     const h = res.json()
     t.same(h.versions.map((v: { version: number }) => v.version), [v2, v1], 'newest first')
     t.same(h.versions.map((v: { active: boolean }) => v.active), [true, false])
-    for (const entry of h.versions) {
-      const p = (await app.inject({ url: `/predict/customer/${id}?model=${entry.version}` })).json()
-      t.equal(entry.segment.id, p.segment.id, `v${entry.version}: segment as predicted`)
-      t.equal(entry.segment.name, p.segment.name, `v${entry.version}: name as predicted`)
-      t.equal(entry.rfmGroup, p.rfm?.group ?? null, `v${entry.version}: RFM group as predicted`)
-      t.equal(entry.clv, p.value?.clv?.value ?? null, `v${entry.version}: CLV as predicted`)
-      t.equal(entry.pAlive, p.value?.pAlive ?? null, `v${entry.version}: P(alive) as predicted`)
-    }
+    for (const entry of h.versions) await entryMatchesPrediction(t, app, id, entry)
     const v1Entry = h.versions[1]
     t.equal(v1Entry.segment.counterpart, null, 'the first version was matched to nothing')
     t.equal(v1Entry.segment.newSegment, false)

@@ -11,6 +11,7 @@ import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { FULL_DATA } from './helpers/data.ts'
 import { waitForJob } from './helpers/train.ts'
+import { entryMatchesPrediction } from './helpers/history.ts'
 
 async function train(app: FastifyInstance, body: object): Promise<number> {
   const started = performance.now()
@@ -133,12 +134,7 @@ t.test(`transitions between two 6-month windows of the full data on ${backend}`,
   const h = (await app.inject({ url: `/customers/${id}/history` })).json()
   t.same(h.versions.map((e: { version: number }) => e.version), [v2, v1], `customer ${id}: newest first`)
   for (const [entry, model] of [[h.versions[0], m2], [h.versions[1], m1]]) {
-    const p = (await app.inject({ url: `/predict/customer/${id}?model=${entry.version}` })).json()
-    t.equal(entry.segment.id, p.segment.id, `v${entry.version}: segment as predicted`)
-    t.equal(entry.segment.name, p.segment.name, `v${entry.version}: name as predicted`)
-    t.equal(entry.rfmGroup, p.rfm?.group ?? null, `v${entry.version}: RFM group as predicted`)
-    t.equal(entry.clv, p.value?.clv?.value ?? null, `v${entry.version}: CLV as predicted`)
-    t.equal(entry.pAlive, p.value?.pAlive ?? null, `v${entry.version}: P(alive) as predicted`)
+    await entryMatchesPrediction(t, app, id, entry)
     t.same([entry.asOf, entry.window], [model.asOf, model.window], `v${entry.version}: asOf and window as on GET /models`)
   }
   t.not(h.versions[0].segment.id, h.versions[1].segment.id, 'a customer who moved')

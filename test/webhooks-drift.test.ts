@@ -6,37 +6,15 @@ import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { trainAndWait } from './helpers/train.ts'
+import { repricedSample } from './helpers/data.ts'
+import { until } from './helpers/wait.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
-
-/** The sample with every UnitPrice multiplied by `factor` (as in test/drift-service.test.ts). */
-function repriced(factor: number): Buffer {
-  const lines = gunzipSync(SAMPLE).toString('utf8').split('\n')
-  return Buffer.from(lines.map((line, i) => {
-    if (i === 0 || line === '') return line
-    const last = line.lastIndexOf(',')
-    const prev = line.lastIndexOf(',', last - 1)
-    const pricePos = line.lastIndexOf(',', prev - 1)
-    const price = Number(line.slice(pricePos + 1, prev))
-    return `${line.slice(0, pricePos + 1)}${Math.round(price * factor * 1000) / 1000}${line.slice(prev)}`
-  }).join('\n'))
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 const train = (app: FastifyInstance): Promise<any> => trainAndWait(app, { activate: 'always' }, { deadlineMs: 120_000 })
 
@@ -62,7 +40,7 @@ t.test(`drift.detected through the queue on ${backend}`, async (t) => {
 
   const quiet = (await app.inject({ method: 'POST', url: '/drift/check', payload: { datasetId: sample.id } })).json()
   t.equal(quiet.reason, 'no drift: nothing to do')
-  const pricey = (await app.inject({ method: 'POST', url: '/datasets', payload: repriced(4), headers: { 'content-type': 'text/csv' } })).json()
+  const pricey = (await app.inject({ method: 'POST', url: '/datasets', payload: repricedSample(4), headers: { 'content-type': 'text/csv' } })).json()
   t.equal((await app.inject({ url: `/drift?datasetId=${pricey.id}` })).statusCode, 200, 'GET /drift on the drifted data')
 
   const res = await app.inject({ method: 'POST', url: '/drift/check', payload: { datasetId: pricey.id, retrainOnDrift: true, activate: 'never' } })

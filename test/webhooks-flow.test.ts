@@ -10,19 +10,10 @@ import { Webhook } from 'standardwebhooks'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { trainAndWait } from './helpers/train.ts'
+import { until } from './helpers/wait.ts'
 import { freePort } from './helpers/process.ts'
 
 const SAMPLE = readFileSync('test/fixtures/online_retail_sample_445.csv.gz')
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 const train = (app: FastifyInstance, body: object) => trainAndWait(app, body, { deadlineMs: 120_000, pollMs: 200 })
 

@@ -2,6 +2,7 @@
 // test/fixtures/README.md), so every clone runs the full-data tests.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures')
 
@@ -29,4 +30,20 @@ export function cdnowSummary(): { x: number; tx: number; T: number; zbar: number
       const [, x, tx, T, zbar] = l.split(',').map(Number)
       return { x: x!, tx: tx!, T: T!, zbar: zbar! }
     })
+}
+
+/**
+ * The sample with every UnitPrice multiplied by `factor` (rounded to 3 decimals): the same
+ * customers and days, shifted spend, so a drift check against a model of the sample finds drift.
+ */
+export function repricedSample(factor: number): Buffer {
+  const lines = gunzipSync(readFileSync(SAMPLE_DATA)).toString('utf8').split('\n')
+  return Buffer.from(lines.map((line, i) => {
+    if (i === 0 || line === '') return line
+    const last = line.lastIndexOf(',')
+    const prev = line.lastIndexOf(',', last - 1)
+    const pricePos = line.lastIndexOf(',', prev - 1)
+    const price = Number(line.slice(pricePos + 1, prev))
+    return `${line.slice(0, pricePos + 1)}${Math.round(price * factor * 1000) / 1000}${line.slice(prev)}`
+  }).join('\n'))
 }
