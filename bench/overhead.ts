@@ -30,7 +30,7 @@ const ADMIN = 'overhead-bench-admin-key-0123456789abcdef'
 const READ = 'overhead-bench-read-key-0123456789abcdef'
 const SAMPLE = path.join(ROOT, 'test', 'fixtures', 'online_retail_sample_445.csv.gz')
 
-interface Run { rps: number; p50: number; p99: number; bad: number }
+interface Run { rps: number; p50: number; p99: number; bad: number; serverUs: number; clientUs: number }
 /** What autocannon sends: one prebuilt request, a list of prebuilt ones, or a path set per request. */
 type Load = { kind: 'fixed' } | { kind: 'list'; paths: string[] } | { kind: 'per-request'; paths: string[] }
 
@@ -43,9 +43,32 @@ function requestsFor(load: Load) {
   return undefined
 }
 
-async function cannon(url: string, connections: number, seconds: number, load: Load, headers: Record<string, string> = {}): Promise<Run> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // USER_HZ is 100 on Linux
+  } catch {
+    return NaN
+  }
+}
+
+/**
+ * One autocannon run. Beside throughput and latency: the server's and the load generator's CPU
+ * per request, which the shared cores' load does not change much (throughput it does).
+ */
+async function cannon(url: string, connections: number, seconds: number, load: Load, headers: Record<string, string> = {}, pid?: number): Promise<Run> {
+  const server0 = cpuSeconds(pid)
+  const client0 = process.cpuUsage()
   const result = await autocannon({ url, connections, duration: seconds, headers, requests: requestsFor(load) })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.errors + result.timeouts + result.non2xx }
+  const client = process.cpuUsage(client0)
+  const n = Math.max(result.requests.total, 1)
+  return {
+    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.errors + result.timeouts + result.non2xx,
+    serverUs: ((cpuSeconds(pid) - server0) * 1e6) / n,
+    clientUs: (client.user + client.system) / n,
+  }
 }
 
 async function waitUp(url: string, child: ChildProcess): Promise<void> {
@@ -95,7 +118,7 @@ async function trainSample(base: string): Promise<string[]> {
   return ids.map((id) => `/predict/customer/${id}`)
 }
 
-interface Target { name: string; url: string; load: Load; headers?: Record<string, string> }
+interface Target { name: string; url: string; load: Load; headers?: Record<string, string>; pid?: number }
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick')
@@ -141,15 +164,16 @@ export async function run(args: string[]): Promise<void> {
     }
     const read = { authorization: `Bearer ${READ}` }
     const targets: Target[] = [
-      { name: 'bare Fastify GET / (own process)', url: `http://127.0.0.1:${barePort}/`, load: { kind: 'fixed' } },
-      { name: 'GET /health/live', url: `${base}/health/live`, load: { kind: 'fixed' } },
-      { name: 'GET /predict/customer/{id}, read key', url: base, load: { kind: 'list', paths }, headers: read },
+      { name: 'bare Fastify GET / (own process)', url: `http://127.0.0.1:${barePort}/`, load: { kind: 'fixed' }, pid: bare.pid },
+      { name: 'GET /health/live', url: `${base}/health/live`, load: { kind: 'fixed' }, pid: servers[0]!.pid },
+      { name: 'GET /predict/customer/{id}, read key', url: base, load: { kind: 'list', paths }, headers: read, pid: servers[0]!.pid },
     ]
-    if (copyUrl) targets.push({ name: 'bare Fastify sending our predict response', url: copyUrl, load: { kind: 'list', paths }, headers: read })
-    if (args.includes('--per-request-paths')) targets.push({ name: 'predict, path set per request (setupRequest)', url: base, load: { kind: 'per-request', paths }, headers: read })
+    if (copyUrl) targets.push({ name: 'bare Fastify sending our predict response', url: copyUrl, load: { kind: 'list', paths }, headers: read, pid: servers[1]!.pid })
+    if (args.includes('--per-request-paths')) targets.push({ name: 'predict, path set per request (setupRequest)', url: base, load: { kind: 'per-request', paths }, headers: read, pid: servers[0]!.pid })
     if (baselineRoot) {
-      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' } })
-      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read })
+      const pid = servers.at(-1)!.pid
+      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' }, pid })
+      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read, pid })
     }
     // Warm-up: every server's code optimized before anything is counted.
     for (const t of targets) await cannon(t.url, connections, 2, t.load, t.headers)
@@ -159,7 +183,7 @@ export async function run(args: string[]): Promise<void> {
     }
     const runs = targets.map(() => [] as Run[])
     for (let r = 0; r < rounds; r++) {
-      for (const [i, t] of targets.entries()) runs[i]!.push(await cannon(t.url, connections, seconds, t.load, t.headers))
+      for (const [i, t] of targets.entries()) runs[i]!.push(await cannon(t.url, connections, seconds, t.load, t.headers, t.pid))
     }
     report(targets, runs, { connections, seconds, rounds, customers: paths.length })
   } finally {
@@ -184,6 +208,8 @@ function report(targets: Target[], runs: Run[][], o: { connections: number; seco
     'p99 ms': m(i, 'p99'),
     'x bare req/s': fmt(m(i, 'rps') / bareRps),
     'x bare p99': fmt(m(i, 'p99') / bareP99),
+    'server µs/req': fmt(m(i, 'serverUs'), 1),
+    'client µs/req': fmt(m(i, 'clientUs'), 1),
     'non-2xx/errors': runs[i]!.reduce((a, x) => a + x.bad, 0),
   })))
   const liveX = m(1, 'rps') / bareRps

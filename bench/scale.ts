@@ -1,18 +1,167 @@
-// Scaling out: N training jobs on the full UCI file drained by one worker process, then by two,
-// with the API in its own process (WORKER=off), all on one real Postgres.
-import { spawn, type ChildProcess } from 'node:child_process'
+// How the work grows with the data (issue 14), each case beside its baseline in the same run, on
+// one real Postgres, the API in its own process (WORKER=off) and training in worker processes:
+//
+//   full      the full UCI file: upload → 201 → aggregates ready → the dataset's stored features,
+//             beside pandas' read_csv of the same .gz (Debian's python3-pandas; without it the
+//             bare gunzip + parse of bench/lib/parse-only.ts, and the table says so)
+//   x10x3     three x10 datasets (other customers each) uploaded one after another: each upload
+//             beside the first, the API's peak RSS over the three
+//   train     a training on the three x10 datasets beside a training on the full file, each in a
+//             fresh worker process (its peak RSS is the training's)
+//   workers   N training jobs on the full file drained by one worker process, then by two
+//   ten       (only with --ten) a training on ten x10 datasets (54 M rows): time and peak RSS
+//
+//   npm run bench -- scale [--cases full,x10x3,train,workers] [--ten] [--quick]
+// --quick: the full-file case and two jobs for `workers` only.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { ROOT, fmt, fullFile, scratchDatabase, startServer, table, upload } from './lib/common.ts'
+import { ROOT, fmt, fullFile, peakRssMiB, runChild, scaledFile, scratchDatabase, startServer, table, upload, type Server } from './lib/common.ts'
+
+type Row = Record<string, string | number>
 
 function worker(url: string): ChildProcess {
   return spawn(process.execPath, ['src/worker.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
-async function drain(workers: number, jobs: number): Promise<{ ms: number; perJobMs: number }> {
+async function stopAll(procs: ChildProcess[]): Promise<void> {
+  for (const p of procs) {
+    if (p.exitCode !== null) continue
+    p.kill('SIGTERM')
+    await once(p, 'exit')
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Polls `check` every 100 ms for at most `seconds`. */
+async function until(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + seconds * 1000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${seconds} s`)
+    await sleep(100)
+  }
+}
+
+/** pandas' read_csv of the .gz when Debian's python3 (or the one on PATH) has pandas; else null. */
+function pandasReadCsv(file: string): { ms: number } | null {
+  const code = [
+    'import sys, time',
+    'import pandas as pd',
+    't = time.perf_counter()',
+    "df = pd.read_csv(sys.argv[1], encoding='utf-8', encoding_errors='replace', dtype={'InvoiceNo': str, 'StockCode': str})",
+    'print(len(df), (time.perf_counter() - t) * 1000)',
+  ].join('\n')
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const res = spawnSync(python, ['-c', code, file], { encoding: 'utf8' })
+    if (res.status === 0) {
+      const [rows, ms] = res.stdout.trim().split(' ').map(Number)
+      if (rows! > 0) return { ms: ms! }
+    }
+  }
+  return null
+}
+
+/** Upload → 201 → aggregates ready → stored features (when this build still stores them). */
+async function uploadUntilReady(api: Server, db: string, file: string): Promise<{ id: string; to201: number; toAggregates: number; toFeatures: number | null; rows: number }> {
+  const started = performance.now()
+  const res = await upload(api.port, file)
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`)
+  const id = res.body.id as string
+  await until('aggregates', 600, async () => ((await (await fetch(`${api.base}/datasets/${id}`)).json()) as any).aggregates === 'ready')
+  const toAggregates = performance.now() - started
+  let toFeatures: number | null = null
+  const { default: pg } = await import('pg')
+  const c = new pg.Client({ connectionString: db })
+  await c.connect()
+  try {
+    const hasTable = (await c.query("SELECT to_regclass('dataset_features') IS NOT NULL AS t")).rows[0].t as boolean
+    if (hasTable) {
+      await until('stored features', 600, async () => (await c.query('SELECT 1 FROM dataset_features WHERE dataset_id = $1', [id])).rowCount! > 0)
+      toFeatures = performance.now() - started
+    }
+  } finally {
+    await c.end()
+  }
+  return { id, to201: res.ms, toAggregates, toFeatures, rows: res.body.rows.read as number }
+}
+
+/** One training on `datasetIds` in a fresh worker process: wall time and that process's peak RSS. */
+async function trainInWorker(api: Server, db: string, datasetIds: string[]): Promise<{ ms: number; peakMiB: number }> {
+  const res = await fetch(`${api.base}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ datasetIds, activate: 'never', seed: 1 }) })
+  const job = (await res.json()) as any
+  if (res.status !== 202) throw new Error(`POST /train: ${res.status} ${JSON.stringify(job)}`)
+  const started = performance.now()
+  const w = worker(db)
+  let peakMiB = 0
+  try {
+    await until('training', 3600, async () => {
+      if (w.exitCode === null) peakMiB = Math.max(peakMiB, peakRssMiB(w.pid!))
+      const j = (await (await fetch(`${api.base}/jobs/${job.id}`)).json()) as any
+      if (j.status === 'failed' || j.status === 'canceled') throw new Error(`training ${j.status}: ${j.error}`)
+      return j.status === 'succeeded'
+    })
+    peakMiB = Math.max(peakMiB, peakRssMiB(w.pid!))
+    return { ms: performance.now() - started, peakMiB }
+  } finally {
+    await stopAll([w])
+  }
+}
+
+async function withApi<T>(fn: (api: Server, db: string) => Promise<T>): Promise<T> {
   const scratch = await scratchDatabase()
   const api = await startServer({ DATABASE_URL: scratch.url, WORKER: 'off' })
-  const procs: ChildProcess[] = []
   try {
+    return await fn(api, scratch.url)
+  } finally {
+    await api.stop()
+    await scratch.drop()
+  }
+}
+
+async function fullCase(rows: Row[]): Promise<void> {
+  const file = fullFile()
+  const pandas = pandasReadCsv(file)
+  const baseline = pandas ?? (await runChild('parse-only.ts', [file]))
+  const name = pandas ? 'pandas read_csv' : 'gunzip+parse (no pandas here)'
+  await withApi(async (api, db) => {
+    const up = await uploadUntilReady(api, db, file)
+    const done = up.toFeatures ?? up.toAggregates
+    rows.push({ case: 'full file: upload → 201', 's': fmt(up.to201 / 1000), baseline: name, 'baseline s': fmt(baseline.ms / 1000), ratio: fmt(up.to201 / baseline.ms), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+    rows.push({ case: `full file: upload → ${up.toFeatures === null ? 'aggregates ready' : 'features stored'}`, 's': fmt(done / 1000), baseline: name, 'baseline s': fmt(baseline.ms / 1000), ratio: fmt(done / baseline.ms), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+  })
+}
+
+async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean): Promise<void> {
+  await withApi(async (api, db) => {
+    const x1 = cases.has('train') ? await uploadUntilReady(api, db, fullFile()) : null
+    const idle = peakRssMiB(api.child.pid!)
+    const files = await Promise.all([0, 10, 20].map((first) => scaledFile(10, first)))
+    const ups = []
+    for (const file of files) ups.push(await uploadUntilReady(api, db, file))
+    const first = ups[0]!
+    for (const [i, up] of ups.entries()) {
+      const done = up.toFeatures ?? up.toAggregates
+      rows.push({ case: `x10 upload ${i + 1} of 3 (${up.rows} rows) → ${up.toFeatures === null ? 'aggregates' : 'features'}`, 's': fmt(done / 1000), baseline: 'the first x10 upload', 'baseline s': fmt((first.toFeatures ?? first.toAggregates) / 1000), ratio: fmt(done / (first.toFeatures ?? first.toAggregates)), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+    }
+    rows.push({ case: `API peak RSS over the three (idle ${fmt(idle, 0)} MiB before)`, 's': '', baseline: '', 'baseline s': '', ratio: '', 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+    if (x1) {
+      const one = await trainInWorker(api, db, [x1.id])
+      const three = await trainInWorker(api, db, ups.map((u) => u.id))
+      rows.push({ case: 'training on the full file (worker process)', 's': fmt(one.ms / 1000), baseline: '', 'baseline s': '', ratio: '1.00', 'peak RSS MiB': fmt(one.peakMiB, 0) })
+      rows.push({ case: 'training on the three x10 (16.3 M rows)', 's': fmt(three.ms / 1000), baseline: 'training on the full file', 'baseline s': fmt(one.ms / 1000), ratio: fmt(three.ms / one.ms), 'peak RSS MiB': fmt(three.peakMiB, 0) })
+      if (ten) {
+        const more = []
+        for (const start of [30, 40, 50, 60, 70, 80, 90]) more.push(await uploadUntilReady(api, db, await scaledFile(10, start)))
+        const all = await trainInWorker(api, db, [...ups, ...more].map((u) => u.id))
+        rows.push({ case: 'training on ten x10 (54 M rows)', 's': fmt(all.ms / 1000), baseline: 'training on the three x10', 'baseline s': fmt(three.ms / 1000), ratio: fmt(all.ms / three.ms), 'peak RSS MiB': fmt(all.peakMiB, 0) })
+      }
+    }
+  })
+}
+
+/** N training jobs on the full file drained by `workers` worker processes. */
+async function drain(workers: number, jobs: number): Promise<number> {
+  return withApi(async (api, db) => {
     if ((await upload(api.port, fullFile())).status !== 201) throw new Error('upload failed')
     const ids: string[] = []
     for (let i = 0; i < jobs; i++) {
@@ -20,29 +169,36 @@ async function drain(workers: number, jobs: number): Promise<{ ms: number; perJo
       ids.push(((await res.json()) as any).id)
     }
     const started = performance.now()
-    for (let i = 0; i < workers; i++) procs.push(worker(scratch.url))
-    for (;;) {
-      const all = await Promise.all(ids.map(async (id) => ((await (await fetch(`${api.base}/jobs/${id}`)).json()) as any).status))
-      if (all.every((s) => s === 'succeeded')) break
-      if (all.some((s) => s === 'failed')) throw new Error('a job failed')
-      await new Promise((r) => setTimeout(r, 100))
+    const procs: ChildProcess[] = []
+    try {
+      for (let i = 0; i < workers; i++) procs.push(worker(db))
+      await until('jobs', 3600, async () => {
+        const all = await Promise.all(ids.map(async (id) => ((await (await fetch(`${api.base}/jobs/${id}`)).json()) as any).status))
+        if (all.some((s) => s === 'failed')) throw new Error('a job failed')
+        return all.every((s) => s === 'succeeded')
+      })
+      return performance.now() - started
+    } finally {
+      await stopAll(procs)
     }
-    const ms = performance.now() - started
-    return { ms, perJobMs: ms / jobs }
-  } finally {
-    for (const p of procs) { p.kill('SIGTERM'); await once(p, 'exit') }
-    await api.stop()
-    await scratch.drop()
-  }
+  })
+}
+
+async function workersCase(rows: Row[], jobs: number): Promise<void> {
+  const one = await drain(1, jobs)
+  const two = await drain(2, jobs)
+  rows.push({ case: `${jobs} training jobs, 1 worker process`, 's': fmt(one / 1000), baseline: '', 'baseline s': '', ratio: '1.00', 'peak RSS MiB': '' })
+  rows.push({ case: `${jobs} training jobs, 2 worker processes`, 's': fmt(two / 1000), baseline: '1 worker process', 'baseline s': fmt(one / 1000), ratio: fmt(two / one), 'peak RSS MiB': '' })
 }
 
 export async function run(args: string[]): Promise<void> {
-  const jobs = args.includes('--quick') ? 2 : 4
-  const one = await drain(1, jobs)
-  const two = await drain(2, jobs)
-  table([
-    { workers: 1, jobs, 'wall s': fmt(one.ms / 1000), 's per job': fmt(one.perJobMs / 1000), speed: '1.00' },
-    { workers: 2, jobs, 'wall s': fmt(two.ms / 1000), 's per job': fmt(two.perJobMs / 1000), speed: fmt(one.ms / two.ms) },
-  ])
-  console.log('\n(each worker is a process of its own; the start-up of the worker processes is included)')
+  const quick = args.includes('--quick')
+  const i = args.indexOf('--cases')
+  const cases = new Set(i >= 0 ? args[i + 1]!.split(',') : quick ? ['full', 'workers'] : ['full', 'x10x3', 'train', 'workers'])
+  const rows: Row[] = []
+  if (cases.has('full')) await fullCase(rows)
+  if (cases.has('x10x3') || cases.has('train')) await x10Cases(rows, cases, args.includes('--ten'))
+  if (cases.has('workers')) await workersCase(rows, quick ? 2 : 4)
+  table(rows)
+  console.log('\n(ratio: this row\'s seconds over its baseline\'s, both measured in this run; a worker process\'s start-up is in its training\'s time)')
 }

@@ -165,12 +165,21 @@ t.test('security headers, rate limit, body limits, timeouts, load shedding', asy
     t.notMatch(csp, /upgrade-insecure-requests/, 'plain-HTTP deployments keep working')
     const html = docs.body
     t.notMatch(html, /<script>(?!\s*<\/script>)|<script(?![^>]*\bsrc=)[^>]*>\s*\S/, 'the page has no inline script')
+    t.equal(docs.headers['x-frame-options'], 'SAMEORIGIN')
+    t.equal(docs.headers['cross-origin-opener-policy'], 'same-origin', "pages get helmet's HTML headers")
+    t.equal(docs.headers['cache-control'], undefined, 'pages may be cached')
     const api = await app.inject({ url: '/health/live' })
     t.equal(api.headers['x-content-type-options'], 'nosniff')
-    t.equal(api.headers['x-frame-options'], 'SAMEORIGIN')
+    t.equal(api.headers['x-frame-options'], 'DENY')
+    t.equal(api.headers['content-security-policy'], "frame-ancestors 'none'")
+    t.equal(api.headers['cache-control'], 'no-store')
     t.ok(api.headers['strict-transport-security'], 'HSTS (ignored by browsers over plain HTTP)')
+    t.equal(api.headers['cross-origin-opener-policy'], undefined, 'no HTML-only header on an API answer')
     const problem = await app.inject({ url: '/datasets/x', method: 'DELETE', headers: { 'content-type': 'application/json' }, payload: '{', remoteAddress: '10.0.0.11' })
     t.equal(problem.headers['x-content-type-options'], 'nosniff', 'errors carry the headers too')
+    const missing = await app.inject({ url: '/no/such/route' })
+    t.equal(missing.statusCode, 404)
+    t.equal(missing.headers['x-frame-options'], 'DENY', 'and so do 404s, which have no route')
   })
 
   await t.test('rate limit: write routes only, 429 problem+json with Retry-After', async (t) => {

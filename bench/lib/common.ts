@@ -21,11 +21,14 @@ export function fullFile(): string {
   return file
 }
 
-/** The full file copied `copies` times with shifted ids, cached under bench/out. */
-export async function scaledFile(copies: number): Promise<string> {
+/**
+ * The full file copied `copies` times with shifted ids, cached under bench/out; `first` > 0 makes
+ * a file of other customers and invoices (copies first .. first + copies - 1).
+ */
+export async function scaledFile(copies: number, first = 0): Promise<string> {
   mkdirSync(OUT, { recursive: true })
-  const target = path.join(OUT, `online_retail_x${copies}.csv.gz`)
-  if (!existsSync(target)) await writeScaled(fullFile(), target, copies)
+  const target = path.join(OUT, first === 0 ? `online_retail_x${copies}.csv.gz` : `online_retail_x${copies}_from${first}.csv.gz`)
+  if (!existsSync(target)) await writeScaled(fullFile(), target, copies, first)
   return target
 }
 

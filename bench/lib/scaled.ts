@@ -24,18 +24,22 @@ export function shiftLine(line: string, copy: number): string {
   return `${shift(line.slice(0, first), copy)}${line.slice(first, prev + 1)}${shift(line.slice(prev + 1, last), copy)}${line.slice(last)}`
 }
 
-/** Writes `copies` shifted copies of the gzipped CSV `source` to `target` (gzipped); returns data rows. */
-export async function writeScaled(source: string, target: string, copies: number): Promise<number> {
+/**
+ * Writes `copies` shifted copies of the gzipped CSV `source` to `target` (gzipped), copies
+ * `first` .. `first + copies - 1` (so files made from different `first`s share no customer);
+ * returns data rows.
+ */
+export async function writeScaled(source: string, target: string, copies: number, first = 0): Promise<number> {
   let rows = 0
   const out = createGzip({ level: 1 })
   const done = pipeline(out, createWriteStream(target))
-  for (let copy = 0; copy < copies; copy++) {
+  for (let copy = first; copy < first + copies; copy++) {
     let header = true
     let buf = ''
     for await (const line of createInterface({ input: createReadStream(source).pipe(createGunzip()), crlfDelay: Infinity })) {
       if (header) {
         header = false
-        if (copy === 0) buf += `${line}\n`
+        if (copy === first) buf += `${line}\n`
         continue
       }
       if (line === '') continue

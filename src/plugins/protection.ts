@@ -1,6 +1,7 @@
-// What stands between the network and the routes: security headers (helmet, with a CSP that
-// Swagger UI at /docs and the dashboard at / work under), a rate limit on write routes, load
-// shedding when the process is overloaded, body limits per route, and socket timeouts.
+// What stands between the network and the routes: security headers (OWASP's set for API
+// responses; helmet's, with a CSP that Swagger UI works under, for the pages at /docs and the
+// dashboard), a rate limit on write routes, load shedding when the process is overloaded, body
+// limits per route, and socket timeouts.
 //
 // - Write routes (any non-GET route outside /predict: uploads, delete, train, cancel, activate)
 //   share one budget of RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS per client address;
@@ -19,7 +20,7 @@ import { getHeapStatistics } from 'node:v8'
 import helmet, { type HelmetOptions } from 'helmet'
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { HttpProblem } from '../errors.ts'
@@ -29,6 +30,8 @@ export const SMALL_JSON_BYTES = 64 * 1024
 export const PRESSURE_RETRY_AFTER_S = 5
 const PRESSURE_EXEMPT = new Set(['/health/live', '/metrics'])
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+const hooksOf = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
 
 const methods = (route: RouteOptions) => (Array.isArray(route.method) ? route.method : [route.method])
 
@@ -53,6 +56,7 @@ function nonFinite(where: string, values: unknown): void {
   }
 }
 
+/** helmet's headers for the HTML pages: Swagger UI at /docs and the dashboard. */
 const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: {
     useDefaults: false,
@@ -72,6 +76,26 @@ const HELMET_OPTIONS: HelmetOptions = {
       // No upgrade-insecure-requests: the service speaks plain HTTP behind whatever terminates TLS.
     },
   },
+}
+
+/**
+ * The headers of every other response (JSON, CSV, problem+json, 404s): the set the OWASP REST
+ * Security Cheat Sheet ("Security Headers") gives for API responses. helmet's other headers act
+ * on HTML documents only (referrer, opener, DNS prefetch, download and cross-domain policies);
+ * on a JSON answer they were 450 of its 640 header bytes, which the client parses on every
+ * response (docs/benchmarks.md, "Request overhead").
+ */
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'content-security-policy': "frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+}
+
+/** Routes that serve HTML pages or their assets: they get helmet's headers. */
+export function isPageRoute(url: string): boolean {
+  return url === '/' || url.startsWith('/docs') || url.startsWith('/dashboard/')
 }
 
 /** The headers helmet's middleware sets, captured once (they are the same for every request). */
@@ -99,14 +123,24 @@ export default fp(async function protection(app: FastifyInstance, opts: { config
   app.server.keepAliveTimeout = config.keepAliveTimeoutMs
   app.server.setTimeout(config.connectionTimeoutMs)
 
-  // helmet's headers do not depend on the request: computed once at start-up and set with one
-  // call per request (the @fastify/helmet plugin ran helmet's middleware per request, ~4 % of the
-  // server's time under load; docs/benchmarks.md, "Request overhead"). Routes may still set
+  // The headers do not depend on the request: computed once at start-up and set with one call
+  // per request (the @fastify/helmet plugin ran helmet's middleware per request, ~4 % of the
+  // server's time under load; docs/benchmarks.md, "Request overhead"). Every response gets the
+  // API set (a 404 has no route); a page's route then swaps in helmet's. Routes may still set
   // their own (the dashboard's stricter CSP).
-  const headers = helmetHeaders(HELMET_OPTIONS)
   app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers)
+    reply.headers(API_HEADERS)
     done()
+  })
+  const pageHeaders = helmetHeaders(HELMET_OPTIONS)
+  const pageOnly = Object.keys(API_HEADERS).filter((name) => !(name in pageHeaders))
+  const asPage = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    for (const name of pageOnly) reply.removeHeader(name)
+    reply.headers(pageHeaders)
+    done()
+  }
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (isPageRoute(route.url)) route.onRequest = [...hooksOf(route.onRequest), asPage]
   })
 
   if (config.rateLimitMax > 0) {
@@ -119,7 +153,7 @@ export default fp(async function protection(app: FastifyInstance, opts: { config
     })
     app.addHook('onRoute', (route: RouteOptions) => {
       if (!isWriteRoute(route)) return
-      route.onRequest = [...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]), limiter]
+      route.onRequest = [...hooksOf(route.onRequest), limiter]
     })
   }
 
