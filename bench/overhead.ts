@@ -6,6 +6,7 @@
 //   GET /predict/customer/{id} with a read key  (goal ≥ 0.5x, p99 ≤ 2x the bare p99)
 //   npm run bench -- overhead [--quick] [--rounds N] [--seconds N] [--connections N] [--profile]
 //                             [--per-request-paths] [--baseline-root DIR] [--same-response]
+//                             [--baseline-node-args "ARGS"] [--baseline-env "K=V ..."] [--server-node-args "ARGS"]
 // The predict load cycles through every known customer's request, each built once (autocannon's
 // `requests` list), as the bare route's single request is. --per-request-paths adds the earlier
 // method as its own row: a random path set by `setupRequest`, which makes autocannon rebuild the
@@ -129,7 +130,9 @@ export async function run(args: string[]): Promise<void> {
   const profile = args.includes('--profile')
   // --baseline-node-args alone: the baseline is this checkout under other flags.
   const baselineArgs = opt('--baseline-node-args', '')
-  const baselineRoot = opt('--baseline-root', baselineArgs ? ROOT : '')
+  // --baseline-env "PREDICTION_LOG_SAMPLE=0": the baseline is this checkout (unless --baseline-root) with other settings.
+  const baselineEnv = Object.fromEntries(opt('--baseline-env', '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const baselineRoot = opt('--baseline-root', baselineArgs || Object.keys(baselineEnv).length > 0 ? ROOT : '')
   // --server-node-args "--max-semi-space-size=16": runs our server under other V8 flags than
   // SERVER_NODE_ARGS (src/process-settings.ts), e.g. to measure what the young generation's size costs.
   const serverArgs = opt('--server-node-args', SERVER_NODE_ARGS.join(' ')).split(' ').filter(Boolean)
@@ -159,7 +162,7 @@ export async function run(args: string[]): Promise<void> {
     }
     if (baselineRoot) {
       // The other checkout serves the same database (and so the same model); it runs no worker.
-      servers.push(startServer(path.resolve(baselineRoot), Number(new URL(oldBase).port), scratch.url, { WORKER: 'off' }, baselineArgs ? baselineArgs.split(' ').filter(Boolean) : serverArgs))
+      servers.push(startServer(path.resolve(baselineRoot), Number(new URL(oldBase).port), scratch.url, { WORKER: 'off', ...baselineEnv }, baselineArgs ? baselineArgs.split(' ').filter(Boolean) : serverArgs))
       await waitUp(`${oldBase}/health/ready`, servers.at(-1)!)
     }
     const read = { authorization: `Bearer ${READ}` }
@@ -172,8 +175,8 @@ export async function run(args: string[]): Promise<void> {
     if (args.includes('--per-request-paths')) targets.push({ name: 'predict, path set per request (setupRequest)', url: base, load: { kind: 'per-request', paths }, headers: read, pid: servers[0]!.pid })
     if (baselineRoot) {
       const pid = servers.at(-1)!.pid
-      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' }, pid })
-      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read, pid })
+      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}${opt('--baseline-env', '')}: GET /health/live`, url: `${oldBase}/health/live`, load: { kind: 'fixed' }, pid })
+      targets.push({ name: `baseline ${path.basename(baselineRoot)} ${baselineArgs}${opt('--baseline-env', '')}: predict`, url: oldBase, load: { kind: 'list', paths }, headers: read, pid })
     }
     // Warm-up: every server's code optimized before anything is counted.
     for (const t of targets) await cannon(t.url, connections, 2, t.load, t.headers)
