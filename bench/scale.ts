@@ -63,6 +63,7 @@ function pandasReadCsv(file: string): { ms: number } | null {
 
 /** Upload → 201 → aggregates ready → stored features (when this build still stores them). */
 async function uploadUntilReady(api: Server, db: string, file: string): Promise<{ id: string; to201: number; toAggregates: number; toFeatures: number | null; rows: number }> {
+  console.log(`  uploading ${file.split('/').pop()}`)
   const started = performance.now()
   const res = await upload(api.port, file)
   if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`)
@@ -87,6 +88,7 @@ async function uploadUntilReady(api: Server, db: string, file: string): Promise<
 
 /** One training on `datasetIds` in a fresh worker process: wall time and that process's peak RSS. */
 async function trainInWorker(api: Server, db: string, datasetIds: string[]): Promise<{ ms: number; peakMiB: number }> {
+  console.log(`  training on ${datasetIds.length} dataset(s)`)
   const res = await fetch(`${api.base}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ datasetIds, activate: 'never', seed: 1 }) })
   const job = (await res.json()) as any
   if (res.status !== 202) throw new Error(`POST /train: ${res.status} ${JSON.stringify(job)}`)
@@ -161,6 +163,7 @@ async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean): Promise<
 
 /** N training jobs on the full file drained by `workers` worker processes. */
 async function drain(workers: number, jobs: number): Promise<number> {
+  console.log(`  ${jobs} jobs, ${workers} worker process(es)`)
   return withApi(async (api, db) => {
     if ((await upload(api.port, fullFile())).status !== 201) throw new Error('upload failed')
     const ids: string[] = []
