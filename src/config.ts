@@ -37,6 +37,8 @@ export interface Config {
   predictionLogSample: number
   /** The prediction log keeps at most this many rows (the oldest go first). */
   predictionLogMaxRows: number
+  /** At most this many samples written per second (a uniform reservoir of that second's). */
+  predictionLogMaxPerSecond: number
   /** WEBHOOK_ALLOW_PRIVATE=1: webhook targets may be private, loopback or link-local (tests, internal receivers). */
   webhookAllowPrivate: boolean
   /** One delivery attempt (connect, send, answer) must finish within this. */
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxHeapUsedPercent: percent(int(env, 'MAX_HEAP_USED_PERCENT', 90)),
     predictionLogSample: fraction(env, 'PREDICTION_LOG_SAMPLE', 0.1),
     predictionLogMaxRows: int(env, 'PREDICTION_LOG_MAX_ROWS', 100_000, 1),
+    predictionLogMaxPerSecond: int(env, 'PREDICTION_LOG_MAX_PER_SECOND', 1000, 1),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100),
     webhookMaxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 6, 1),

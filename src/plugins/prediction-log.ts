@@ -11,7 +11,7 @@ declare module 'fastify' {
 }
 
 export default fp(async function predictionLog(app: FastifyInstance, opts: { config: Config }) {
-  const log = new PredictionLog(app.db, opts.config.predictionLogSample, opts.config.predictionLogMaxRows, app.log)
+  const log = new PredictionLog(app.db, opts.config.predictionLogSample, opts.config.predictionLogMaxRows, app.log, 1000, opts.config.predictionLogMaxPerSecond)
   log.start()
   app.decorate('predictionLog', log)
   app.addHook('onClose', async () => log.stop())
