@@ -111,23 +111,14 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers
 }
 
-const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`)
-
-export default fp(async function protection(app: FastifyInstance, opts: { config: Config }) {
-  const { config } = opts
-
-  // Socket timeouts on the server Fastify already created (inject does not use them).
-  app.server.requestTimeout = config.requestTimeoutMs
-  // Node requires headersTimeout ≤ requestTimeout; its own default is 60 s.
-  app.server.headersTimeout = config.requestTimeoutMs === 0 ? 60_000 : Math.min(60_000, config.requestTimeoutMs)
-  app.server.keepAliveTimeout = config.keepAliveTimeoutMs
-  app.server.setTimeout(config.connectionTimeoutMs)
-
-  // The headers do not depend on the request: computed once at start-up and set with one call
-  // per request (the @fastify/helmet plugin ran helmet's middleware per request, ~4 % of the
-  // server's time under load; docs/benchmarks.md, "Request overhead"). Every response gets the
-  // API set (a 404 has no route); a page's route then swaps in helmet's. Routes may still set
-  // their own (the dashboard's stricter CSP).
+/**
+ * The headers do not depend on the request: computed once at start-up and set with one call per
+ * request (the @fastify/helmet plugin ran helmet's middleware per request, ~4 % of the server's
+ * time under load; docs/benchmarks.md, "Request overhead"). Every response gets the API set (a
+ * 404 has no route); a page's route then swaps in helmet's. Routes may still set their own (the
+ * dashboard's stricter CSP).
+ */
+function securityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(API_HEADERS)
     done()
@@ -142,6 +133,21 @@ export default fp(async function protection(app: FastifyInstance, opts: { config
   app.addHook('onRoute', (route: RouteOptions) => {
     if (isPageRoute(route.url)) route.onRequest = [...hooksOf(route.onRequest), asPage]
   })
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`)
+
+export default fp(async function protection(app: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts
+
+  // Socket timeouts on the server Fastify already created (inject does not use them).
+  app.server.requestTimeout = config.requestTimeoutMs
+  // Node requires headersTimeout ≤ requestTimeout; its own default is 60 s.
+  app.server.headersTimeout = config.requestTimeoutMs === 0 ? 60_000 : Math.min(60_000, config.requestTimeoutMs)
+  app.server.keepAliveTimeout = config.keepAliveTimeoutMs
+  app.server.setTimeout(config.connectionTimeoutMs)
+
+  securityHeaders(app)
 
   if (config.rateLimitMax > 0) {
     await app.register(rateLimit, { global: false })
