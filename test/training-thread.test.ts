@@ -14,7 +14,7 @@ import { trainingJob } from '../src/jobs/train-job.ts'
 import { startWorker, type JobHandler } from '../src/jobs/worker.ts'
 import { modelParams } from '../src/training/params.ts'
 import { runTrainingInThread, trainInThread } from '../src/training/thread.ts'
-import { saveModel } from '../src/registry/save.ts'
+import { loadBundle, saveModel } from '../src/registry/save.ts'
 import { runTraining, TooLittleData, type Training, type TrainingHooks } from '../src/training/train.ts'
 import { testApp } from './helpers/app.ts'
 import { backend } from './helpers/db.ts'
@@ -171,6 +171,12 @@ t.test(`training thread on ${backend}`, async (t) => {
     const [a, b] = [await columns(fromThread.version), await columns(here.version)]
     t.ok(a?.reference && a.value, 'a reference and a value model were stored')
     t.same(a, b, 'reference, bundle, value model, metrics: identical')
+
+    // With a model to match segment ids to: the thread reads and parses its bundle itself.
+    const matched = await runTrainingInThread(app.db, { ...params, seed: 7 }, { previousVersion: here.version })
+    const matchedHere = await runTraining(app.db, { ...params, seed: 7 }, { previous: (await loadBundle(app.db, here.version))! })
+    t.equal(matched.result.bundle.labelOrder.matchedToPrevious, true, 'segment ids matched to the previous model')
+    t.same(untimed(matched), untimed(matchedHere), 'the same Training against a previous model read in the thread')
 
     // The thread ended before the save: the rows cannot be made, and nothing is saved.
     const ended = await trainInThread(app.db, params)

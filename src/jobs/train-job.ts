@@ -31,14 +31,15 @@ export function trainingJob(db: Database, webhooks?: WebhookPolicy, options: Tra
     const ordered = params.datasetIds.map((id) => datasets.find((d) => d.id === id)!)
 
     const active = await activeVersion(db)
-    const previous = active === null ? undefined : ((await loadBundle(db, active)) ?? undefined)
+    // The active model's bundle: read by the training thread itself (its parse stays off the event loop).
+    const previous = async () => (active === null ? undefined : ((await loadBundle(db, active)) ?? undefined))
     // A job queued before the recipe `seed` was renamed `original` carries the former name.
     const trainingParams = { ...params, recipe: recipeId(params.recipe) }
     let trained: { training: Training; parts?: SaveParts; close?: () => Promise<void> }
     try {
       trained = options.thread
-        ? await trainInThread(db, trainingParams, { previous, stage: ctx.stage, signal: ctx.signal })
-        : { training: await runTraining(db, trainingParams, { previous, stage: ctx.stage }) }
+        ? await trainInThread(db, trainingParams, { previousVersion: active, stage: ctx.stage, signal: ctx.signal })
+        : { training: await runTraining(db, trainingParams, { previous: await previous(), stage: ctx.stage }) }
     } catch (err) {
       if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
       throw err

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { buildReference } from '../drift/model-reference.ts'
 import { rowsOf, type RowTable } from '../registry/save-parts.ts'
+import { loadBundle } from '../registry/save.ts'
 import { relayedDatabase } from './thread-db.ts'
 import type { FromThread, ThreadStart, ToThread } from './thread-protocol.ts'
 import { runTraining, TooLittleData, type Training } from './train.ts'
@@ -56,7 +57,9 @@ const stage = (name: string, progress: number) => new Promise<void>((resolve) =>
 })
 
 try {
-  training = await runTraining(relayedDatabase(port, start.kind), start.params, { previous: start.previous, stage })
+  const db = relayedDatabase(port, start.kind)
+  const previous = start.previousVersion === null ? undefined : ((await loadBundle(db, start.previousVersion)) ?? undefined)
+  training = await runTraining(db, start.params, { previous, stage })
   post({ type: 'done', training, reference: buildReference(training.result.bundle, training.table) })
 } catch (err) {
   const e = err instanceof Error ? err : new Error(String(err))

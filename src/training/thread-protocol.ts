@@ -6,7 +6,6 @@
 // the version's COPYs): the main thread asks for the rows chunk by chunk while it saves.
 import type { Training } from './train.ts'
 import type { TrainingParams } from './params.ts'
-import type { ModelBundle } from '../pipeline/bundle.ts'
 import type { ModelReference } from '../drift/model-reference.ts'
 import type { RowTable } from '../registry/save-parts.ts'
 
@@ -16,7 +15,8 @@ export const COPY_WINDOW = 4
 /** The thread's `workerData`. */
 export interface ThreadStart {
   params: TrainingParams
-  previous: ModelBundle | undefined
+  /** The active model's version: the thread reads and parses its bundle (segment ids are matched to it). */
+  previousVersion: number | null
   kind: 'postgres' | 'pglite'
 }
 

@@ -16,7 +16,12 @@ import { TooLittleData, type Training, type TrainingHooks } from './train.ts'
 
 const ENTRY = new URL('./thread-entry.ts', import.meta.url)
 
-export interface ThreadHooks extends TrainingHooks {
+export interface ThreadHooks extends Omit<TrainingHooks, 'previous'> {
+  /**
+   * The active model's version; the thread loads its bundle (`TrainingHooks.previous`) itself:
+   * parsed on the main thread, it held the event loop ~20 ms on the full file.
+   */
+  previousVersion?: number | null
   /** Aborted while training: the thread is ended at once and the training rejects with the signal's reason. */
   signal?: AbortSignal
 }
@@ -41,7 +46,7 @@ export async function runTrainingInThread(db: Database, params: TrainingParams, 
 export async function trainInThread(db: Database, params: TrainingParams, hooks: ThreadHooks = {}): Promise<ThreadTraining> {
   const { signal } = hooks
   signal?.throwIfAborted()
-  const start: ThreadStart = { params, previous: hooks.previous, kind: db.kind }
+  const start: ThreadStart = { params, previousVersion: hooks.previousVersion ?? null, kind: db.kind }
   // Node 24 runs the thread's TypeScript entry itself (type stripping), as it runs the server.
   const thread = new Worker(ENTRY, { workerData: start })
   const relay = serveDatabase(db, thread)
