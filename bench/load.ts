@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import http from 'node:http'
+import os from 'node:os'
 import { fmt, fullFile, peakRssMiB, ROOT, scratchDatabase, startServer, table, upload, knownCustomerIds, trainAndWait } from './lib/common.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -61,6 +62,9 @@ export async function run(args: string[]): Promise<void> {
 
 /** One run; resolves to the p99 of the requests sent while the second version trained. */
 async function measure(inline: boolean, seconds: number, connections: number): Promise<number> {
+  // The machine's load beside each run: the ratio means little if other work came or went between the halves.
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ')
+  const loadAtStart = load()
   const scratch = await scratchDatabase()
   const server = await startServer({ DATABASE_URL: scratch.url, WORKER: inline ? 'inline' : 'off' })
   const worker = inline
@@ -126,6 +130,7 @@ async function measure(inline: boolean, seconds: number, connections: number): P
     console.log(`training job ${second.status}: ${fmt((doneAt - trainAt) / 1000, 1)} s (${fmt(trainAt / 1000, 1)} → ${fmt(doneAt / 1000, 1)} s into the run), k = ${/^k = (\d+)/.exec((second.log as any[]).find((l) => /^k = /.test(l.message))?.message ?? '')?.[1] ?? '?'}`)
     console.log(`first answer from v${newVersion} ${fmt(firstNew / 1000 - doneAt / 1000, 2)} s after the job was seen finished; last request answered by v${oldVersion} started ${fmt(lastOld / 1000, 2)} s into the run`)
     console.log(`server peak RSS ${fmt(peakRssMiB(server.child.pid!), 0)} MiB`)
+    console.log(`load average (1, 5, 15 min): ${loadAtStart} at the start, ${load()} at the end`)
     if (second.status !== 'succeeded' || doneAt / 1000 > elapsed) console.log('WARNING: the new version was not activated during the run')
     return percentile(during, 99)
   } finally {

@@ -3,7 +3,8 @@
 // API's event loop serves requests while the thread models (and does not when the training runs
 // in the main thread); a failed stage, an abort and too little data end it as they would in the
 // main thread; a worker that stops mid-training ends the thread and hands the job back, and the
-// next worker trains it.
+// next worker trains it. A model saved with the rows and reference the thread made is stored
+// exactly as one saved from the main thread's own; a thread ended before the save fails it.
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,7 +13,8 @@ import { enqueue, getJob } from '../src/jobs/queue.ts'
 import { trainingJob } from '../src/jobs/train-job.ts'
 import { startWorker, type JobHandler } from '../src/jobs/worker.ts'
 import { modelParams } from '../src/training/params.ts'
-import { runTrainingInThread } from '../src/training/thread.ts'
+import { runTrainingInThread, trainInThread } from '../src/training/thread.ts'
+import { loadBundle, saveModel } from '../src/registry/save.ts'
 import { runTraining, TooLittleData, type Training, type TrainingHooks } from '../src/training/train.ts'
 import { testApp } from './helpers/app.ts'
 import { backend } from './helpers/db.ts'
@@ -146,5 +148,41 @@ t.test(`training thread on ${backend}`, async (t) => {
     const done = await until((j) => !['queued', 'running'].includes(j.status))
     t.match(done, { status: 'succeeded', attempts: 1, modelVersion: 1 }, 'trained by the next worker')
     t.ok(done.log.some((l) => l.message === 'claimed by second'))
+  })
+
+  t.test('saved with the parts the thread made: the same rows and columns as saved from the main thread', async (t) => {
+    const datasets = [{ id: ds.id as string, sha256: ds.sha256 as string, name: ds.name as string }]
+    const save = (training: Training, parts?: Parameters<typeof saveModel>[1]['parts']) =>
+      saveModel(app.db, { training, params, datasets, jobId: null, activate: 'never', actor: 'test', parts })
+    const trained = await trainInThread(app.db, params)
+    const fromThread = await save(trained.training, trained.parts).finally(() => trained.close())
+    const here = await save(await runTraining(app.db, params))
+    // Each row as Postgres prints it (doubles in their shortest exact form), its version cut off.
+    const rows = async (table: string, version: number) => (await app.db.query<{ r: string }>(
+      `SELECT x::text AS r FROM ${table} x WHERE version = $1 ORDER BY customer_id`, [version])).map((x) => x.r.replace(/^\(\d+,/, '('))
+    for (const table of ['assignments', 'customer_values']) {
+      const [a, b] = [await rows(table, fromThread.version), await rows(table, here.version)]
+      t.equal(a.length, trained.training.table.customerIds.length, `${table}: one row per trained customer`)
+      t.same(a, b, `${table}: identical rows`)
+    }
+    const columns = async (version: number) => (await app.db.query<Record<string, string>>(
+      `SELECT reference::text AS reference, bundle::text AS bundle, value::text AS value, evaluation::text AS evaluation, metrics::text AS metrics,
+         cleaning::text AS cleaning, k, customers FROM model_versions WHERE version = $1`, [version]))[0]
+    const [a, b] = [await columns(fromThread.version), await columns(here.version)]
+    t.ok(a?.reference && a.value, 'a reference and a value model were stored')
+    t.same(a, b, 'reference, bundle, value model, metrics: identical')
+
+    // With a model to match segment ids to: the thread reads and parses its bundle itself.
+    const matched = await runTrainingInThread(app.db, { ...params, seed: 7 }, { previousVersion: here.version })
+    const matchedHere = await runTraining(app.db, { ...params, seed: 7 }, { previous: (await loadBundle(app.db, here.version))! })
+    t.equal(matched.result.bundle.labelOrder.matchedToPrevious, true, 'segment ids matched to the previous model')
+    t.same(untimed(matched), untimed(matchedHere), 'the same Training against a previous model read in the thread')
+
+    // The thread ended before the save: the rows cannot be made, and nothing is saved.
+    const ended = await trainInThread(app.db, params)
+    await ended.close()
+    const before = (await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM model_versions'))[0]?.n
+    await t.rejects(save(ended.training, ended.parts), /training thread exited/)
+    t.equal((await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM model_versions'))[0]?.n, before, 'no version left behind')
   })
 })

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
-import { attemptDelivery, recordEvent } from '../src/webhooks/dispatch.ts'
+import { attemptDelivery, recordEvent, subscribed } from '../src/webhooks/dispatch.ts'
 import { EVENTS } from '../src/webhooks/registry.ts'
 import { Event } from '../src/schemas/webhooks.ts'
 
@@ -56,6 +56,8 @@ t.test(`webhooks on ${backend}: register, deliver, retry, time out, delete`, asy
   t.notOk('secret' in listed[0], 'the secret is shown only at creation')
 
   t.same(await recordEvent(app.db, 'job.failed', { id: 'x' }), [], 'not subscribed: no delivery')
+  // emitActivation computes the segments.moved summary only for a subscriber.
+  t.same([await subscribed(app.db, 'segments.moved'), await subscribed(app.db, 'job.failed')], [true, false], 'subscribed: segments.moved yes, job.failed no')
   const [id] = await recordEvent(app.db, 'model.activated', { version: 2, previous: 1 })
   const options = { timeoutMs: 2000, allowPrivate: true, last: false }
   await t.rejects(attemptDelivery(app.db, id!, options), /receiver answered 500/)

@@ -57,8 +57,10 @@ export interface Server {
 
 export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort()
-  // Started as `npm start` starts it (src/process-settings.ts).
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, 'src/server.ts'], {
+  // Started as `npm start` starts it (src/process-settings.ts); BENCH_SERVER_ARGS adds node flags
+  // (space-separated) for a look inside a run, e.g. `--cpu-prof --cpu-prof-dir=bench/out/prof`.
+  const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...extra, 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...SERVER_ENV, LOG_LEVEL: 'warn', PORT: String(port), MAX_UPLOAD_BYTES: String(2 ** 31), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

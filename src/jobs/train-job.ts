@@ -5,15 +5,17 @@ import { activeVersion } from '../registry/models.ts'
 import { loadBundle, saveModel } from '../registry/save.ts'
 import { recipeId } from '../pipeline/recipe-id.ts'
 import type { TrainParams } from '../schemas/jobs.ts'
-import { runTraining, TooLittleData } from '../training/train.ts'
-import { runTrainingInThread } from '../training/thread.ts'
+import { runTraining, TooLittleData, type Training } from '../training/train.ts'
+import { trainInThread } from '../training/thread.ts'
+import type { SaveParts } from '../registry/save-parts.ts'
 import { PermanentJobError, type JobHandler } from './worker.ts'
 import { emitActivation, type WebhookPolicy } from '../webhooks/events.ts'
 
 export interface TrainingJobOptions {
   /**
-   * Trains in a worker thread (src/training/thread.ts): the API's inline worker does, so its
-   * event loop keeps serving; a worker process of its own trains in its main thread.
+   * Trains in a worker thread (src/training/thread.ts), which also makes the rows the save
+   * writes: the API's inline worker does, so its event loop keeps serving; a worker process of
+   * its own trains and saves in its main thread.
    */
   thread?: boolean
 }
@@ -29,22 +31,30 @@ export function trainingJob(db: Database, webhooks?: WebhookPolicy, options: Tra
     const ordered = params.datasetIds.map((id) => datasets.find((d) => d.id === id)!)
 
     const active = await activeVersion(db)
-    const previous = active === null ? undefined : ((await loadBundle(db, active)) ?? undefined)
-    let training
+    // The active model's bundle: read by the training thread itself (its parse stays off the event loop).
+    const previous = async () => (active === null ? undefined : ((await loadBundle(db, active)) ?? undefined))
+    // A job queued before the recipe `seed` was renamed `original` carries the former name.
+    const trainingParams = { ...params, recipe: recipeId(params.recipe) }
+    let trained: { training: Training; parts?: SaveParts; close?: () => Promise<void> }
     try {
-      // A job queued before the recipe `seed` was renamed `original` carries the former name.
-      const trainingParams = { ...params, recipe: recipeId(params.recipe) }
-      training = options.thread
-        ? await runTrainingInThread(db, trainingParams, { previous, stage: ctx.stage, signal: ctx.signal })
-        : await runTraining(db, trainingParams, { previous, stage: ctx.stage })
+      trained = options.thread
+        ? await trainInThread(db, trainingParams, { previousVersion: active, stage: ctx.stage, signal: ctx.signal })
+        : { training: await runTraining(db, trainingParams, { previous: await previous(), stage: ctx.stage }) }
     } catch (err) {
       if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
       throw err
     }
-    const { report } = training.result
-    await ctx.log('info', `k = ${report.k} (${report.kSelection}); silhouette ${report.metrics.silhouette.toFixed(4)}, log-RFM silhouette ${report.metrics.logRfmSilhouette?.toFixed(4)}, stability ${report.metrics.stability.toFixed(3)}`)
-    await ctx.stage('saving', 0.9)
-    const saved = await saveModel(db, { training, params, datasets: ordered, jobId: ctx.jobId, activate: params.activate, actor: `job ${ctx.jobId}` })
+    let saved
+    try {
+      const { training, parts } = trained
+      const { report } = training.result
+      await ctx.log('info', `k = ${report.k} (${report.kSelection}); silhouette ${report.metrics.silhouette.toFixed(4)}, log-RFM silhouette ${report.metrics.logRfmSilhouette?.toFixed(4)}, stability ${report.metrics.stability.toFixed(3)}`)
+      await ctx.stage('saving', 0.9)
+      // In a thread, the thread makes the rows the save writes (their bytes are piped to the COPY here).
+      saved = await saveModel(db, { training, params, datasets: ordered, jobId: ctx.jobId, activate: params.activate, actor: `job ${ctx.jobId}`, parts })
+    } finally {
+      await trained.close?.()
+    }
     if (saved.activated && webhooks) await emitActivation(db, webhooks, saved.version, `trained: ${saved.why}`)
     return {
       modelVersion: saved.version,

@@ -3,37 +3,13 @@
 // and does not touch the active model.
 import type { Database } from '../db/database.ts'
 import { serializeBundle, parseBundle, type ModelBundle } from '../pipeline/bundle.ts'
-import { boughtStockCodes } from '../pipeline/recommend.ts'
 import type { Training } from '../training/train.ts'
 import { windowView } from '../training/window.ts'
-import { buildReference } from '../drift/model-reference.ts'
-import { copyCsvNumberArray, copyCsvText, copyCsvTextArray } from '../codec/csv.ts'
 import { activateIn, isBetter, lockActivation, type ModelMetrics } from './models.ts'
-import { customerValueCsv, CUSTOMER_VALUE_COLUMNS } from './value-rows.ts'
+import { CUSTOMER_VALUE_COLUMNS } from './value-rows.ts'
+import { ASSIGNMENT_COLUMNS, saveParts, type SaveParts } from './save-parts.ts'
 
 export type ActivationPolicy = 'if-better' | 'always' | 'never'
-
-export const ASSIGNMENT_COLUMNS = ['version', 'customer_id', 'segment', 'distances', 'features', 'products', 'outlier'] as const
-
-function* assignmentCsv(version: number, t: Training, chunkRows = 2000): Generator<string> {
-  const { table, result, build } = t
-  const k = result.distances.cols
-  const d = table.features.length
-  let out = ''
-  for (let i = 0; i < table.customerIds.length; i++) {
-    out += `${version},${copyCsvText(table.customerIds[i]!)},${result.assignments[i]},${copyCsvNumberArray(result.distances.data, i * k, (i + 1) * k)},`
-      + `${copyCsvNumberArray(table.values, i * d, (i + 1) * d)},${copyCsvTextArray(boughtStockCodes(build.baskets, i))},${result.outliers[i] === 1}\n`
-    if ((i + 1) % chunkRows === 0) {
-      yield out
-      out = ''
-    }
-  }
-  if (out) yield out
-}
-
-async function* toAsync(it: Iterable<string>): AsyncIterable<string> {
-  yield* it
-}
 
 export interface SaveInput {
   training: Training
@@ -42,6 +18,8 @@ export interface SaveInput {
   jobId: string | null
   activate: ActivationPolicy
   actor: string
+  /** The reference and rows, when made elsewhere (the training thread); made from `training` here otherwise. */
+  parts?: SaveParts
 }
 
 export interface SaveOutcome {
@@ -66,8 +44,7 @@ export async function saveModel(db: Database, input: SaveInput): Promise<SaveOut
   const { training } = input
   const bundle = serializeBundle(training.result.bundle)
   const metrics = metricsOf(training)
-  // The training distribution, kept for drift reports (sketches and counts, no rows).
-  const reference = buildReference(training.result.bundle, training.table)
+  const parts = input.parts ?? saveParts(training)
   // A rolling window is recorded with the days it covered (params keep it as requested).
   const { spec, asOfDay } = training.window
   const report = spec ? { ...training.result.report, window: windowView(spec, asOfDay) } : training.result.report
@@ -77,13 +54,13 @@ export async function saveModel(db: Database, input: SaveInput): Promise<SaveOut
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING version`,
       [training.table.recipe, training.table.recipeVersion, JSON.stringify(input.params), JSON.stringify(input.datasets),
         training.result.bundle.segments.length, training.table.customerIds.length, JSON.stringify(metrics),
-        JSON.stringify(training.build.cleaning), JSON.stringify(report), bundle, input.jobId, JSON.stringify(reference),
+        JSON.stringify(training.build.cleaning), JSON.stringify(report), bundle, input.jobId, JSON.stringify(parts.reference),
         training.value?.model.asOf ?? null, training.value ? JSON.stringify(training.value.model) : null,
         training.value?.evaluation ? JSON.stringify(training.value.evaluation) : null],
     )
     const version = row!.version
-    await tx.copyCsv('assignments', ASSIGNMENT_COLUMNS, toAsync(assignmentCsv(version, training)))
-    if (training.value) await tx.copyCsv('customer_values', CUSTOMER_VALUE_COLUMNS, toAsync(customerValueCsv(version, training.value.customers)))
+    await tx.copyCsv('assignments', ASSIGNMENT_COLUMNS, parts.rows('assignments', version))
+    if (training.value) await tx.copyCsv('customer_values', CUSTOMER_VALUE_COLUMNS, parts.rows('customer_values', version))
 
     let activate = false
     let why: string

@@ -6,6 +6,10 @@ import type { ModelBundle } from '../pipeline/bundle.ts'
 import { loadBundle } from './save.ts'
 import { loadServedValue, type ServedValue } from './served-value.ts'
 import { copyLines, decodeCopyString } from '../codec/csv.ts'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+
+/** Assignment rows parsed between two yields to the event loop. */
+const PARSE_SLICE = 500
 
 export interface ServedModel {
   version: number
@@ -81,18 +85,23 @@ export async function loadServedModel(db: Database, version: number): Promise<Se
     value: null,
   }
   const counts = new Int32Array(k)
-  lines.forEach((line, i) => {
-    const [id, seg, dist, feat, prods, out] = line.split('\t') as [string, string, string, string, string, string]
-    const customerId = decodeCopyString(id)
-    served.customerIds[i] = customerId
-    served.index.set(customerId, i)
-    served.segment[i] = Number(seg)
-    counts[Number(seg)]!++
-    parseArrayLiteral(dist).forEach((v, j) => { served.distances[i * k + j] = Number(v) })
-    parseArrayLiteral(feat).forEach((v, j) => { served.features[i * d + j] = Number(v) })
-    served.products[i] = parseArrayLiteral(decodeCopyString(prods))
-    served.outlier[i] = out === 't' ? 1 : 0
-  })
+  for (let from = 0; from < n; from += PARSE_SLICE) {
+    // The API serves while a new version loads: it yields between slices (~5-10 ms of parsing
+    // each for the full file) rather than block for the whole version (50-100 ms; issue 13 point 7).
+    if (from > 0) await yieldToEventLoop()
+    for (let i = from; i < Math.min(n, from + PARSE_SLICE); i++) {
+      const [id, seg, dist, feat, prods, out] = lines[i]!.split('\t') as [string, string, string, string, string, string]
+      const customerId = decodeCopyString(id)
+      served.customerIds[i] = customerId
+      served.index.set(customerId, i)
+      served.segment[i] = Number(seg)
+      counts[Number(seg)]!++
+      parseArrayLiteral(dist).forEach((v, j) => { served.distances[i * k + j] = Number(v) })
+      parseArrayLiteral(feat).forEach((v, j) => { served.features[i * d + j] = Number(v) })
+      served.products[i] = parseArrayLiteral(decodeCopyString(prods))
+      served.outlier[i] = out === 't' ? 1 : 0
+    }
+  }
   served.members = Array.from(counts, (c) => new Int32Array(c))
   const filled = new Int32Array(k)
   for (let i = 0; i < n; i++) {

@@ -5,7 +5,7 @@
 // text moves as bytes (transferred, not cloned) and is parsed in the thread, so the main thread
 // does no per-row work.
 import type { Database, SqlRunner } from '../db/database.ts'
-import { COPY_WINDOW, type DbAnswer, type DbRequest, type FromThread, type ToThread } from './thread-protocol.ts'
+import { COPY_WINDOW, isDbAnswer, type DbAnswer, type DbRequest, type FromThread, type ToThread } from './thread-protocol.ts'
 
 /** The side of a MessagePort (parentPort, a Worker) the relay needs. */
 interface Port<In, Out> {
@@ -99,7 +99,7 @@ export function relayedDatabase(port: Port<ToThread, FromThread>, kind: Database
   let nextId = 1
   const waiting = new Map<number, (m: DbAnswer) => void>()
   port.on('message', (m) => {
-    if (m.type !== 'go') waiting.get(m.id)?.(m)
+    if (isDbAnswer(m)) waiting.get(m.id)?.(m)
   })
   const answerTo = (m: DbRequest) => new Promise<DbAnswer>((resolve) => {
     waiting.set(m.id, resolve)

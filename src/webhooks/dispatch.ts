@@ -14,6 +14,11 @@ export function eventBody(event: WebhookEvent, data: unknown, at = new Date()): 
   return JSON.stringify({ type: event, timestamp: at.toISOString(), data })
 }
 
+/** Whether any webhook subscribes to `event` (a summary costly to compute can be skipped otherwise). */
+export async function subscribed(db: Db, event: WebhookEvent): Promise<boolean> {
+  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM webhooks WHERE $1 = ANY(events)', [event]))[0]!.n > 0
+}
+
 /** Writes one delivery per subscriber of `event`; returns their ids, for the queue. */
 export async function recordEvent(db: Db, event: WebhookEvent, data: unknown): Promise<string[]> {
   const body = eventBody(event, data)

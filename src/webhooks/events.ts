@@ -7,7 +7,7 @@ import type { Config } from '../config.ts'
 import type { Database } from '../db/database.ts'
 import { bossFor, WEBHOOK_QUEUE } from '../jobs/boss.ts'
 import { modelTransitions } from '../history/service.ts'
-import { attemptDelivery, recordEvent } from './dispatch.ts'
+import { attemptDelivery, recordEvent, subscribed } from './dispatch.ts'
 import type { WebhookEvent } from './registry.ts'
 
 export interface WebhookPolicy {
@@ -41,6 +41,9 @@ export async function emitActivation(db: Database, policy: WebhookPolicy, versio
   await emit(db, policy, 'model.activated', { version, previous: from, reason, model: `/models/${version}` }, log)
   if (from === null) return
   try {
+    // The transitions read both versions' assignments and values (tens of ms of the API's event
+    // loop with the inline worker, issue 13 point 7): only worth it for a subscriber.
+    if (!(await subscribed(db, 'segments.moved'))) return
     const m = await modelTransitions(db, version, from)
     const moves = m.segments.from.flatMap((u, i) => m.segments.to.map((v, j) => ({ fromSegment: u, toSegment: v, count: m.segments.counts[i]![j]! })))
     await emit(db, policy, 'segments.moved', {
