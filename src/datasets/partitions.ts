@@ -1,0 +1,38 @@
+// One partition of `transactions` per dataset (migration 20261203070000_transactions_partitioned).
+// An upload makes its partition as a table of its own, COPYs into it and attaches it just before
+// it commits: CREATE TABLE ... PARTITION OF would hold an ACCESS EXCLUSIVE lock on `transactions`
+// for the whole upload, stopping every reader of every dataset (trainings, feature builds) for
+// those seconds, while ATTACH takes SHARE UPDATE EXCLUSIVE, which readers and writers pass. The
+// CHECK on the id lets ATTACH skip its scan of the rows. All of it is transactional: an upload
+// that fails or dies leaves no table behind.
+import type { SqlTx } from '../db/database.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The partition's table name: `transactions_` and the id's 32 hex digits (45 characters). */
+export function partitionName(datasetId: string): string {
+  if (!UUID.test(datasetId)) throw new Error(`not a dataset id: ${datasetId}`)
+  return `transactions_${datasetId.replace(/-/g, '').toLowerCase()}`
+}
+
+/** Creates the dataset's table, not yet a partition: rows are COPYed into it by name. */
+export async function createPartition(tx: SqlTx, datasetId: string): Promise<string> {
+  const name = partitionName(datasetId)
+  // No index: COPY maintains none, and no reader needs one (docs/decisions.md).
+  await tx.query(`CREATE TABLE "${name}" (LIKE transactions INCLUDING DEFAULTS, CHECK (dataset_id = '${datasetId}'::uuid))`)
+  return name
+}
+
+/** Makes the loaded table the dataset's partition of `transactions` (last step of an upload). */
+export async function attachPartition(tx: SqlTx, datasetId: string): Promise<void> {
+  await tx.query(`ALTER TABLE transactions ATTACH PARTITION "${partitionName(datasetId)}" FOR VALUES IN ('${datasetId}'::uuid)`)
+}
+
+/**
+ * Drops the dataset's partition. It takes an ACCESS EXCLUSIVE lock on `transactions`, so it waits
+ * for reads of transactions in flight, briefly; a dataset stored before partitions existed with
+ * no rows has no partition, hence IF EXISTS.
+ */
+export async function dropPartition(tx: SqlTx, datasetId: string): Promise<void> {
+  await tx.query(`DROP TABLE IF EXISTS "${partitionName(datasetId)}"`)
+}
