@@ -1,7 +1,10 @@
 // Upload → ready for the full UCI file and a 10x file, on real Postgres and on embedded PGlite,
 // against only gunzip + parse of the same file measured in the same run. `--xlsx` adds the full
 // file as a workbook (made once into bench/out with bench/ingest-parse.ts --make-xlsx).
-// Each upload is then deleted (DELETE /datasets/{id}) and the delete timed.
+// Each upload is then deleted (DELETE /datasets/{id}) right after its 201 and the delete timed.
+// The dataset's feature build is then reading its rows in the background: on Postgres the
+// partition's DROP waits for that read to end, and on PGlite every statement waits for it in the
+// one session, so the figure is a user's delete of a fresh upload, not the DROP alone.
 // `--sheets` adds the full file as a two-sheet workbook (rows before 2011-06-01 on sheet 1, the
 // rest on sheet 2; issue 11), made once into bench/out by test/helpers/corpus.ts, and checks its
 // answer (541,909 rows, 4,372 customers, 25,900 invoices, per-sheet counts). `--only-sheets`
