@@ -35,10 +35,15 @@ t.test(`migrations and every Prisma model on ${backend}`, async (t) => {
   await t.rejects(db.prisma.transaction.create({
     data: { datasetId: id, line: 1, invoiceNo: 'x', stockCode: 'x', quantity: 1, invoiceDate: new Date(0), unitPrice: 1 },
   }), 'a row of a dataset with no partition is refused')
-  await db.transaction(async (tx) => {
+  // An upload holds no lock on transactions until its ATTACH (src/datasets/partitions.ts).
+  const locks = await db.transaction(async (tx) => {
+    const held = async () => (await tx.query<{ mode: string }>(`SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'transactions'::regclass ORDER BY mode`)).map((r) => r.mode)
     await createPartition(tx, id)
+    const before = await held()
     await attachPartition(tx, id)
+    return { before, after: await held() }
   })
+  t.same(locks, { before: [], after: ['ShareUpdateExclusiveLock'] }, 'a new dataset\'s table locks transactions only once attached, and not against readers')
   await db.prisma.transaction.create({
     data: {
       datasetId: id, line: 2, invoiceNo: 'C536365', stockCode: '85123A', description: 'WHITE HANGING HEART T-LIGHT HOLDER',

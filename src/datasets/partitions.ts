@@ -15,11 +15,19 @@ export function partitionName(datasetId: string): string {
   return `transactions_${datasetId.replace(/-/g, '').toLowerCase()}`
 }
 
-/** Creates the dataset's table, not yet a partition: rows are COPYed into it by name. */
+// The columns of `transactions`, spelled out rather than `LIKE transactions`: LIKE locks
+// transactions (ACCESS SHARE) until the upload commits, so a delete's DROP queued behind it would
+// hold up every reader for the rest of the upload. ATTACH checks that the two agree (names,
+// types, NOT NULL): a column added to transactions and not here fails every upload, tests first.
+const COLUMNS = `"dataset_id" UUID NOT NULL, "line" INTEGER NOT NULL, "invoice_no" TEXT NOT NULL, "stock_code" TEXT NOT NULL,
+  "description" TEXT, "quantity" INTEGER NOT NULL, "invoice_date" TIMESTAMP(0) NOT NULL, "unit_price" DOUBLE PRECISION NOT NULL,
+  "customer_id" TEXT, "country" TEXT, "sheet" SMALLINT NOT NULL DEFAULT 0`
+
+/** Creates the dataset's table, not yet a partition (and no lock on transactions): rows are COPYed into it by name. */
 export async function createPartition(tx: SqlTx, datasetId: string): Promise<string> {
   const name = partitionName(datasetId)
   // No index: COPY maintains none, and no reader needs one (docs/decisions.md).
-  await tx.query(`CREATE TABLE "${name}" (LIKE transactions INCLUDING DEFAULTS, CHECK (dataset_id = '${datasetId}'::uuid))`)
+  await tx.query(`CREATE TABLE "${name}" (${COLUMNS}, CHECK (dataset_id = '${datasetId}'::uuid))`)
   return name
 }
 
