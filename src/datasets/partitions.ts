@@ -38,8 +38,9 @@ export async function attachPartition(tx: SqlTx, datasetId: string): Promise<voi
 
 /**
  * Drops the dataset's partition. It takes an ACCESS EXCLUSIVE lock on `transactions`, so it waits
- * for reads of transactions in flight, briefly; a dataset stored before partitions existed with
- * no rows has no partition, hence IF EXISTS.
+ * for the reads of transactions in flight (a training's, a feature build's) and new reads wait for
+ * it; deletes are rare. IF EXISTS: a dataset whose rows were already gone when the partitioning
+ * migration ran got no partition.
  */
 export async function dropPartition(tx: SqlTx, datasetId: string): Promise<void> {
   await tx.query(`DROP TABLE IF EXISTS "${partitionName(datasetId)}"`)
