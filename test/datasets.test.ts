@@ -7,6 +7,7 @@ import t from 'tap'
 import { backend } from './helpers/db.ts'
 import { testApp } from './helpers/app.ts'
 import { FULL_DATA } from './helpers/data.ts'
+import { partitionName } from '../src/datasets/partitions.ts'
 
 const SAMPLE = 'test/fixtures/online_retail_sample_445.csv.gz'
 const FULL = FULL_DATA
@@ -17,6 +18,10 @@ t.test(`uploads on ${backend}`, async (t) => {
   const { app } = await testApp(t)
   const transactionCount = async () => (await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM transactions'))[0]?.n
   const datasetCount = async () => (await app.inject({ url: '/datasets' })).json().length as number
+  // Every table named like a dataset's partition, attached or not (an upload's table before ATTACH).
+  const partitions = async () => app.db.query<{ name: string; parent: string | null }>(
+    `SELECT c.relname AS name, i.inhparent::regclass::text AS parent FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+      WHERE c.relkind = 'r' AND c.relname LIKE 'transactions\\_%' ORDER BY 1`)
 
   const sample = readFileSync(SAMPLE)
   const first = await app.inject({ method: 'POST', url: '/datasets?name=sample', payload: sample, headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' } })
@@ -30,11 +35,14 @@ t.test(`uploads on ${backend}`, async (t) => {
   const stored = await app.db.query<{ customer_id: string; stock_code: string; invoice_date: string; unit_price: number }>(
     `SELECT customer_id, stock_code, invoice_date::text, unit_price FROM transactions WHERE dataset_id = $1 AND line = 2`, [ds.id])
   t.same(stored[0], { customer_id: '17850', stock_code: '85123A', invoice_date: '2010-12-01 08:26:00', unit_price: 2.55 }, 'first line stored as read')
+  t.same(await partitions(), [{ name: partitionName(ds.id), parent: 'transactions' }], 'in a partition of its own')
+  t.same(await app.db.query(`SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = '${partitionName(ds.id)}'::regclass`), [], 'with no index (docs/decisions.md)')
 
   const again = await app.inject({ method: 'POST', url: '/datasets', payload: sample, headers: { 'content-type': 'application/gzip' } })
   t.equal(again.statusCode, 200, 'the same bytes again: 200')
   t.equal(again.json().id, ds.id, 'with the same id')
   t.equal(await transactionCount(), 36378, 'and no new rows')
+  t.same((await partitions()).map((p) => p.name), [partitionName(ds.id)], 'nor a partition: the second COPY\'s table was rolled back')
 
   t.equal((await app.inject({ url: `/datasets/${ds.id}` })).json().sha256, ds.sha256)
   t.equal((await app.inject({ url: '/datasets/00000000-0000-4000-8000-000000000000' })).statusCode, 404)
@@ -69,7 +77,7 @@ t.test(`uploads on ${backend}`, async (t) => {
   })
 
   t.test('bad input: a clear problem, and nothing stored', async (t) => {
-    const before = { datasets: await datasetCount(), rows: await transactionCount() }
+    const before = { datasets: await datasetCount(), rows: await transactionCount(), partitions: await partitions() }
     const gz = gzipSync(Buffer.from(`${HEADER}\n536365,85123A,X,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n`.repeat(1)))
     const bigSheet = new ExcelJS.Workbook()
     const sheet = bigSheet.addWorksheet('s')
@@ -109,7 +117,7 @@ t.test(`uploads on ${backend}`, async (t) => {
     const missing = (await app.inject({ method: 'POST', url: '/datasets', payload: 'InvoiceNo,StockCode,Quantity\n1,2,3\n', headers: { 'content-type': 'text/csv' } })).json()
     t.same(missing.errors.map((e: { path: string }) => e.path).sort(), ['CustomerID', 'Country', 'Description', 'InvoiceDate', 'UnitPrice'].sort(), 'each missing column named')
     t.equal((await app.inject({ method: 'POST', url: '/datasets', payload: gz, headers: { 'content-type': 'text/csv', 'content-length': String(300 * 1024 * 1024) } })).statusCode, 413, 'declared size over the limit')
-    t.same({ datasets: await datasetCount(), rows: await transactionCount() }, before, 'no dataset and no row stored by any of them')
+    t.same({ datasets: await datasetCount(), rows: await transactionCount(), partitions: await partitions() }, before, 'no dataset, no row and no partition stored by any of them')
     t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200, 'the service still answers')
   })
 
@@ -145,6 +153,28 @@ t.test(`uploads on ${backend}`, async (t) => {
     t.equal((await app.inject({ url: `/datasets/${body.id}` })).statusCode, 404, 'deleted')
     const left = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM transactions WHERE dataset_id = $1', [body.id])
     t.equal(left[0]?.n, 0, 'with its rows')
+    t.notOk((await partitions()).some((p) => p.name === partitionName(body.id)), 'and its partition dropped')
+    t.equal((await app.inject({ method: 'DELETE', url: `/datasets/${body.id}` })).statusCode, 404, 'a second delete: 404')
+  })
+
+  t.test('rows read month first before the file proves day first are swapped in the partition', async (t) => {
+    // Lines 2 and 4 are ambiguous (parked month first); line 3's bad date splits them into two
+    // runs; line 5 (13/2) proves day first. The store swaps both runs in one statement.
+    const csv = [HEADER,
+      '540001,85123A,A,1,1/2/2011 08:00,1.5,17850,United Kingdom',
+      '540002,85123A,B,1,not a date,1.5,17850,United Kingdom',
+      '540003,85123A,C,1,3/4/2011 09:30,1.5,17850,United Kingdom',
+      '540004,85123A,D,1,13/2/2011 10:00,1.5,17850,United Kingdom',
+      '540005,85123A,E,1,5/6/2011 11:00,1.5,13047,United Kingdom', ''].join('\n')
+    const res = await app.inject({ method: 'POST', url: '/datasets?maxRejectedShare=0.5', payload: csv, headers: { 'content-type': 'text/csv' } })
+    t.equal(res.statusCode, 201, res.body)
+    t.equal(res.json().dateFormat, 'DD/MM/YYYY HH:mm')
+    const dates = await app.db.query<{ line: number; d: string }>('SELECT line, invoice_date::text AS d FROM transactions WHERE dataset_id = $1 ORDER BY line', [res.json().id])
+    t.same(dates, [
+      { line: 2, d: '2011-02-01 08:00:00' }, { line: 4, d: '2011-04-03 09:30:00' }, { line: 5, d: '2011-02-13 10:00:00' }, { line: 6, d: '2011-06-05 11:00:00' },
+    ], 'both runs swapped, the rows after the proof read day first')
+    t.same(res.json().dateRange, { from: '2011-02-01T08:00:00', to: '2011-06-05T11:00:00' })
+    t.equal((await app.inject({ method: 'DELETE', url: `/datasets/${res.json().id}` })).statusCode, 204)
   })
 
   t.test('the full UCI file', async (t) => {

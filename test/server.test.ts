@@ -60,6 +60,9 @@ t.test(`server process on ${backend}`, async (t) => {
 
   const db = await openDatabase(config)
   const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM transactions')
+  // The killed upload's own table (src/datasets/partitions.ts) went with its transaction.
+  const tables = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'transactions\\_%'`)
   await db.close()
   t.equal(rows[0]?.n, 0, 'and no orphan transaction rows')
+  t.equal(tables[0]?.n, 0, 'nor a partition or table of the killed upload')
 })

@@ -2,9 +2,11 @@
 // transaction, so a failed or killed upload leaves nothing behind and a reader never sees a
 // half-loaded dataset. Uploads are deduplicated by the sha256 of their bytes.
 import { randomUUID } from 'node:crypto'
-import type { Database } from '../db/database.ts'
+import type { Database, SqlTx } from '../db/database.ts'
+import type { ParkedRun } from '../ingest/reading.ts'
 import { HttpProblem } from '../errors.ts'
 import { SHEET_TRANSACTION_COLUMNS, TRANSACTION_COLUMNS } from './copy-csv.ts'
+import { attachPartition, createPartition, dropPartition } from './partitions.ts'
 import type { EncodedUpload, RejectionView, SheetCounts } from './encode.ts'
 import type { Dataset as DatasetRow } from '../generated/prisma/client.ts'
 
@@ -106,7 +108,9 @@ export async function storeUpload(db: Database, open: (datasetId: string) => Enc
         yield first.value
         for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value
       }
-      await tx.copyCsv('transactions', encoded.keyed() ? SHEET_TRANSACTION_COLUMNS : TRANSACTION_COLUMNS, all())
+      // Into the dataset's own table, attached as its partition at the end (src/datasets/partitions.ts).
+      const table = await createPartition(tx, id)
+      await tx.copyCsv(table, encoded.keyed() ? SHEET_TRANSACTION_COLUMNS : TRANSACTION_COLUMNS, all())
 
       const { upload, summary: s, rejected, rejections, sheets, reading, aggregates } = encoded.totals()
       sha256 = upload.sha256
@@ -116,15 +120,7 @@ export async function storeUpload(db: Database, open: (datasetId: string) => Enc
       }
       const existing = await tx.query<{ id: string }>('SELECT id FROM datasets WHERE sha256 = $1', [sha256])
       if (existing[0]) throw new AlreadyStored(existing[0].id)
-      // Rows read month first before the file proved day first (src/ingest/reading.ts).
-      for (const run of reading.swap) {
-        await tx.query(
-          `UPDATE transactions SET invoice_date = make_timestamp(extract(year FROM invoice_date)::int, extract(day FROM invoice_date)::int,
-             extract(month FROM invoice_date)::int, extract(hour FROM invoice_date)::int, extract(minute FROM invoice_date)::int, extract(second FROM invoice_date))
-           WHERE dataset_id = $1 AND sheet = $2 AND line BETWEEN $3 AND $4`,
-          [id, run.sheet, run.from, run.to],
-        )
-      }
+      await swapParkedDates(tx, table, reading.swap)
       const stored: StoredReading = {
         dateFormat: reading.dateFormat,
         decimal: reading.decimal,
@@ -146,6 +142,8 @@ export async function storeUpload(db: Database, open: (datasetId: string) => Enc
       if (aggregates !== undefined && reading.swap.length === 0) {
         await tx.query('INSERT INTO dataset_aggregates (dataset_id, bytes) VALUES ($1, $2)', [id, Buffer.from(aggregates.buffer, aggregates.byteOffset, aggregates.byteLength)])
       }
+      // Last: its lock on transactions is then held only for the commit.
+      await attachPartition(tx, id)
     })
   } catch (err) {
     if (err instanceof AlreadyStored) return { dataset: await getDataset(db, err.id), created: false }
@@ -160,6 +158,21 @@ export async function storeUpload(db: Database, open: (datasetId: string) => Enc
     await encoded.close()
   }
   return { dataset: await getDataset(db, id), created: true }
+}
+
+/**
+ * Swaps day and month of the rows read month first before the file proved day first
+ * (src/ingest/reading.ts), in one statement: the partition has no index, so each statement is a
+ * scan of it, and a file can leave several runs (rejected lines split them).
+ */
+async function swapParkedDates(tx: SqlTx, table: string, runs: readonly ParkedRun[]): Promise<void> {
+  if (runs.length === 0) return
+  await tx.query(
+    `UPDATE "${table}" t SET invoice_date = make_timestamp(extract(year FROM invoice_date)::int, extract(day FROM invoice_date)::int,
+       extract(month FROM invoice_date)::int, extract(hour FROM invoice_date)::int, extract(minute FROM invoice_date)::int, extract(second FROM invoice_date))
+     WHERE EXISTS (SELECT 1 FROM unnest($1::int[], $2::int[], $3::int[]) AS r(sheet, lo, hi) WHERE t.sheet = r.sheet AND t.line BETWEEN r.lo AND r.hi)`,
+    [runs.map((r) => r.sheet), runs.map((r) => r.from), runs.map((r) => r.to)],
+  )
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -179,10 +192,11 @@ export async function listDatasets(db: Database): Promise<DatasetView[]> {
 export async function deleteDataset(db: Database, id: string): Promise<void> {
   if (!UUID.test(id)) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
   await db.transaction(async (tx) => {
-    // No foreign key (see the schema): the rows go in the same transaction as their dataset.
+    // No foreign key (see the schema): the rows go in the same transaction as their dataset, by
+    // dropping its partition (milliseconds, where deleting the full file's rows took 0.8-1.5 s).
     const gone = await tx.query('DELETE FROM datasets WHERE id = $1 RETURNING id', [id])
     if (gone.length === 0) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
-    await tx.query('DELETE FROM transactions WHERE dataset_id = $1', [id])
+    await dropPartition(tx, id)
     await tx.query('DELETE FROM dataset_features WHERE dataset_id = $1', [id])
     await tx.query('DELETE FROM dataset_aggregates WHERE dataset_id = $1', [id])
   })
