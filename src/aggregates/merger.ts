@@ -2,6 +2,7 @@
 // recipes' CustomerStats, the products it touched and its purchase days (merge.ts drives it over
 // customers and hash ranges; docs/decisions.md, "Mergeable customer aggregates").
 import { CustomerStats } from '../pipeline/customer-stats.ts'
+import { applyExact } from './exact.ts'
 import { CustomerRun } from './merge-run.ts'
 import type { AggregateDictionary, CustomerPartial, DayWindow } from './types.ts'
 
@@ -74,6 +75,7 @@ export class Merger {
       }
     }
     const { purchaseDays, purchaseValues } = run.finish()
+    applyExact(partials, window, s)
     const { productKeys, productFlags } = this.productsOf(run.products, s)
     const { rowsIn, removed, stage, products } = run
     return { stats: s.lines > 0 ? s : null, rowsIn, removed, stage, products, productKeys, productFlags, purchaseDays, purchaseValues }
