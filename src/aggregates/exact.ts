@@ -4,11 +4,9 @@
 // customer's cleaned rows in file order; a merge adds the days' already-rounded sums, which
 // differs in the last bits for about one customer in four (1,024 of 4,372 in the full file). The builder (build.ts) runs the row sums
 // too, and a customer whose row sums differ from the day sums keeps them (`CustomerPartial.exact`):
-// a merge that takes every cleaned day of the customer from one partial uses them.
-import type { CustomerStats } from '../pipeline/customer-stats.ts'
+// a merge that takes every cleaned day of the customer from one partial uses them (merger.ts).
 import { monthIndexOfDay } from '../pipeline/calendar.ts'
-import { inWindow } from './merger.ts'
-import type { CustomerPartial, DayPartial, DayWindow, ExactSpend } from './types.ts'
+import type { DayPartial, ExactSpend } from './types.ts'
 
 /** One Neumaier step on a [sum, compensation] pair at `i`, as CustomerAccumulator does it. */
 function add(pair: number[], i: number, x: number): void {
@@ -63,26 +61,6 @@ export class SpendSums {
       if (!Object.is(value, months[2 * m]! + months[2 * m + 1]!)) same = false
     }
     return same ? undefined : exact
-  }
-}
-
-/**
- * After a merge of one customer: when one partial holds every cleaned day of the customer and
- * they are all in the window, its row sums replace the day sums in `s`.
- */
-export function applyExact(partials: readonly CustomerPartial[], window: DayWindow, s: CustomerStats): void {
-  const exact = partials.length === 1 ? partials[0]!.exact : undefined
-  if (exact === undefined || partials[0]!.days.some((d) => d.lines > 0 && !inWindow(d.day, window))) return
-  s.netSpend = exact.net
-  s.netSpendComp = 0
-  s.purchaseSpend = exact.purchase
-  s.purchaseSpendComp = 0
-  for (let i = 0; i < exact.months.length; i += 2) {
-    for (let m = 0; m < s.months; m++) {
-      if (s.monthKeys[m] !== exact.months[i]) continue
-      s.monthSums[m] = exact.months[i + 1]!
-      s.monthComps[m] = 0
-    }
   }
 }
 

@@ -2,7 +2,6 @@
 // recipes' CustomerStats, the products it touched and its purchase days (merge.ts drives it over
 // customers and hash ranges; docs/decisions.md, "Mergeable customer aggregates").
 import { CustomerStats } from '../pipeline/customer-stats.ts'
-import { applyExact } from './exact.ts'
 import { CustomerRun } from './merge-run.ts'
 import type { AggregateDictionary, CustomerPartial, DayWindow } from './types.ts'
 
@@ -178,3 +177,22 @@ export class Merger {
   }
 }
 
+/**
+ * After a merge of one customer: when one partial holds every cleaned day of the customer and
+ * they are all in the window, its row sums replace the day sums in `s`.
+ */
+function applyExact(partials: readonly CustomerPartial[], window: DayWindow, s: CustomerStats): void {
+  const exact = partials.length === 1 ? partials[0]!.exact : undefined
+  if (exact === undefined || partials[0]!.days.some((d) => d.lines > 0 && !inWindow(d.day, window))) return
+  s.netSpend = exact.net
+  s.netSpendComp = 0
+  s.purchaseSpend = exact.purchase
+  s.purchaseSpendComp = 0
+  for (let i = 0; i < exact.months.length; i += 2) {
+    for (let m = 0; m < s.months; m++) {
+      if (s.monthKeys[m] !== exact.months[i]) continue
+      s.monthSums[m] = exact.months[i + 1]!
+      s.monthComps[m] = 0
+    }
+  }
+}
