@@ -6,11 +6,11 @@
 // model (same seed) is bit-identical to one trained on that build.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { customersToRebuild } from '../src/aggregates/index.ts'
+import { customersToRebuild, decodeAggregate } from '../src/aggregates/index.ts'
 import { buildFromTransactions } from '../src/datasets/features-store.ts'
 import { countGuestRows, readTransactions } from '../src/datasets/read.ts'
 import { buildFeatures, type BuildResult } from '../src/pipeline/features.ts'
-import { loadAggregates } from '../src/training/aggregates.ts'
+import { loadAggregates, loadMergedAggregates } from '../src/training/aggregates.ts'
 import { modelParams } from '../src/training/params.ts'
 import { runTraining, trainOnFeatures } from '../src/training/train.ts'
 import { testApp } from './helpers/app.ts'
@@ -49,7 +49,7 @@ t.test(`training on stored aggregates, full UCI file, ${backend}`, async (t) => 
   const train = (datasetIds: string[], recipe: string) => runTraining(app.db, { ...modelParams({ recipe }), seed: 42, datasetIds })
 
   await t.test('three overlapping parts train on the single file\'s features', async (t) => {
-    const aggs = (await loadAggregates(app.db, parts))!
+    const aggs = (await loadAggregates(app.db, parts))!.map((b) => decodeAggregate(b))
     const rebuilt = customersToRebuild(aggs).length
     t.ok(rebuilt > 100, `${rebuilt} customers have an invoice in two parts: rebuilt from their rows`)
     selects.length = 0
@@ -69,6 +69,10 @@ t.test(`training on stored aggregates, full UCI file, ${backend}`, async (t) => 
     t.ok(merged.cleaning.rowsIn > whole.cleaning.rowsIn + 10_000, `the parts overlap: ${merged.cleaning.rowsIn - whole.cleaning.rowsIn} rows read twice`)
     const holdout = worst(merged.purchaseDays!.values, whole.purchaseDays!.values)
     t.ok(holdout <= 1e-9, `the value model's purchase days to 1e-9 (worst ${holdout})`)
+    // Large aggregates are merged by customer-hash range: the same build, bit for bit.
+    const ranged = (await loadMergedAggregates(app.db, parts, { rangeBytes: 2 ** 19 }))!
+    t.same(ranged, merged, 'merged in 6 hash ranges: the same build (tables, cleaning, baskets, purchase days)')
+    t.same([Array.from(ranged.original.values), Array.from(ranged.default.values)], [Array.from(merged.original.values), Array.from(merged.default.values)], 'every feature bit for bit')
   })
 
   await t.test('one dataset: bit for bit the build from its transactions, the reference table, the same model', async (t) => {
