@@ -45,7 +45,7 @@ export function transactionsSelect(datasetIds: readonly string[], fromDay?: numb
 /** Every row of one dataset (guests too) in file order: what its upload's aggregate builder saw. */
 export function fileOrderSelect(datasetId: string): string {
   return `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
-    FROM transactions WHERE dataset_id = ${idArray([datasetId])}[1] ORDER BY sheet, line`
+    FROM transactions WHERE dataset_id = ANY(${idArray([datasetId])}) ORDER BY sheet, line`
 }
 
 /** How many rows of the datasets (from `fromDay` on) have no customer id (guest checkouts): cleaning rule 1 counts them. */
