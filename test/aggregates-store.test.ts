@@ -1,7 +1,9 @@
 // Stored aggregates: an upload stores them in its own pass, GET /datasets/{id} says so, and
-// loadMergedAggregates gives buildFeatures' features on the stored rows (1e-9 relative), for one
-// dataset and for two (the sample, then one more row of its customer 12347 on a later day: the
-// customer's partials add up across datasets; the rebuild path is covered in aggregates.test.ts).
+// loadMergedAggregates gives buildFeatures' features on the stored rows, bit for bit for one
+// dataset and to 1e-9 relative for two (the sample, then one more row of its customer 12347 on a
+// later day: the customer's partials add up across datasets; the rebuild path is covered in
+// aggregates.test.ts and aggregates-training.test.ts). A file whose dates are re-read day first
+// is stored without them; they are built from its stored rows right after ("building", then "ready").
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { buildFromTransactions } from '../src/datasets/features-store.ts'
@@ -35,4 +37,30 @@ t.test('stored aggregates merge to the features of the stored rows', async (t) =
     close(t, merged!.default.values, direct.default.values, `${ids.length} dataset(s): default`)
     t.same(merged!.cleaning, direct.cleaning, `${ids.length} dataset(s): cleaning report`)
   }
+  const one = (await loadMergedAggregates(app.db, [id]))!
+  const direct = await buildFromTransactions(app.db, [id])
+  t.same([Array.from(one.original.values), Array.from(one.default.values)], [Array.from(direct.original.values), Array.from(direct.default.values)], 'one dataset: every feature bit for bit')
+  t.same(Array.from(one.purchaseDays!.values), Array.from(direct.purchaseDays!.values), 'one dataset: the purchase days\' values bit for bit')
+})
+
+t.test('a file re-read day first gets its aggregates from its stored rows after the upload', async (t) => {
+  const { app } = await testApp(t)
+  // 05/01 and 06/01 are undecided until 25/01 proves the day comes first: the first rows are swapped at the end.
+  const rows = ['05/01/2011 10:00', '06/01/2011 11:00', '25/01/2011 09:30'].map((d, i) => `5370${i},85123A,WHITE HANGING HEART T-LIGHT HOLDER,${i + 2},${d},2.55,1234${i % 2},United Kingdom`)
+  const csv = `InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n${rows.join('\n')}\n`
+  const up = await app.inject({ method: 'POST', url: '/datasets', payload: csv, headers: { 'content-type': 'text/csv' } })
+  t.equal(up.statusCode, 201, up.body.slice(0, 200))
+  t.equal(up.json().dateFormat, 'DD/MM/YYYY HH:mm')
+  const id = up.json().id as string
+  let state = ''
+  for (let i = 0; i < 200 && state !== 'ready'; i++) {
+    state = (await app.inject({ url: `/datasets/${id}` })).json().aggregates
+    if (state !== 'ready') await new Promise((r) => setTimeout(r, 50))
+  }
+  t.equal(state, 'ready', 'built in the background')
+  const merged = (await loadMergedAggregates(app.db, [id]))!
+  const direct = await buildFromTransactions(app.db, [id])
+  t.same(merged.original.customerIds, ['12340', '12341'])
+  t.same(Array.from(merged.original.values), Array.from(direct.original.values), 'the features of the stored (swapped) rows, bit for bit')
+  t.equal(merged.original.referenceDate, Date.UTC(2011, 0, 25), 'the true last day')
 })

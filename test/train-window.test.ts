@@ -101,12 +101,17 @@ t.test(`windowed training through the service on ${backend}`, async (t) => {
     t.ok(model.customers < 445, `fewer customers than the whole sample (${model.customers})`)
     t.ok(all.length >= 1)
 
-    // The same training on transaction batches (the CLI's path) gives the same table.
+    // The same training on transaction batches (the CLI's path) gives the same table: to 1e-9
+    // relative, since the stored path merges the aggregates' day sums for customers the window
+    // cuts (docs/decisions.md, "Training merges the stored aggregates"); bit for bit without a window.
     const params = modelParams({ window: { months: 6 }, asOf })
     const batches = await runTraining({ batches: [loadRetailCsvGz(PATH)] }, params)
     const stored = await runTraining(app.db, { ...params, datasetIds: [datasetId] })
     t.same(batches.table.customerIds, stored.table.customerIds, 'same customers on both paths')
-    t.same(Array.from(batches.table.values), Array.from(stored.table.values), 'same features on both paths')
+    const a = batches.table.values
+    const b = stored.table.values
+    const far = a.map((v, i) => Math.abs(v - b[i]!) / Math.max(1, Math.abs(v))).filter((d) => !(d <= 1e-9))
+    t.ok(a.length === b.length && far.length === 0, `same features on both paths (${far.length} of ${a.length} beyond 1e-9 relative)`)
     t.same(batches.build.cleaning, stored.build.cleaning, 'same cleaning counts')
     t.equal(batches.window.fromDay, day('2011-03-31'))
     const refused = await runTraining({ batches: [loadRetailCsvGz(PATH)] }, modelParams({ window: { months: 6 } })).catch((err: unknown) => err)

@@ -13,6 +13,7 @@ import type { Transaction } from '../pipeline/types.ts'
 import { encodeAggregateFrom } from './codec.ts'
 import { DayBuild, DayStore } from './day-store.ts'
 import { DuplicateKeys } from './dedupe.ts'
+import { SpendSums } from './exact.ts'
 import { inRange } from './hash.ts'
 import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type HashRange } from './types.ts'
 
@@ -32,6 +33,7 @@ class CustomerBuild {
   readonly splitKeys: number[] = []
   /** Calendar day -> index in the builder's DayStore. */
   readonly days = new Map<number, number>()
+  readonly spend = new SpendSums()
   lastInvoiceNo: string | null = null
   lastInvoice = -1
   constructor(id: string) {
@@ -188,7 +190,8 @@ export class AggregateBuilder {
       for (const id of ids) {
         const c = all.get(id)!
         const days = [...c.days.values()].sort((a, b) => store.dayOf(a) - store.dayOf(b)).map((k) => store.partial(k, multi))
-        yield { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), days, dictionary }
+        const exact = c.spend.result(days)
+        yield { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), days, ...(exact && { exact }), dictionary }
       }
     }
     return { header: { rowsPushed: this.seq, range: this.range, guestDays, dictionary }, count: ids.length, customers: customers() }
@@ -287,7 +290,9 @@ export class AggregateBuilder {
       scratch.c = d.purchaseComp
       d.purchase = addComp(d.purchase, spend, scratch)
       d.purchaseComp = scratch.c
+      d.purchaseValue += spend
     }
+    this.openCustomer!.spend.add(d.day, spend, cancelled)
     // Rows of the product's first variant are implied (its cleaned rows minus the others).
     const variant = this.variantOf(product, desc)
     if (variant !== 0) {

@@ -1,29 +1,31 @@
 // The aggregates' storage format: one byte string per dataset (or per customer), varints and
 // raw float64s, no compression library. Layout (docs/decisions.md has the reasoning):
 //
-//   "RSAG" u8:version=1
+//   "RSAG" u8:version=2 (1 is read too: it lacks the exact sums and purchase values)
 //   varint rowsPushed, range.lo, range.hi
 //   varint guestDays; per guest day: varint Δday (first: absolute), varint rows
 //   dictionary: varint n, n x (string code, varint variants, variants x string); varint countries, strings
 //   varint customers; per customer: varint byteLength, then
 //     string id; varint invoices, strings; varint splitKeys/2, pairs of varint day
+//     [version 2: the customer's exact spend sums (exact.ts writeExact)]
 //     varint days; per day (Δ from the previous day; seq values as zigzag Δ from the previous
 //     seq written for this customer, which keeps them to one or two bytes):
 //       varint head = stage | lines>0 << 3 | removed? << 4 | purchaseLines≠lines << 5
-//                     | purchaseSpend≠netSpend << 6 | quantity not an integer << 7
+//                     | purchaseSpend≠netSpend << 6 | quantity not an integer << 7 | purchaseValue? << 8
 //       [removed: 5 varints, rules 1, 2, 4, 5, 6]
 //       [lines>0: varint lines, [varint purchaseLines], zΔ firstSeq, varint lastSeq-firstSeq,
-//        quantity (zigzag varint or f64), f64 netSpend, [f64 purchaseSpend],
+//        quantity (zigzag varint or f64), f64 netSpend, [f64 purchaseSpend], [f64 purchaseValue],
 //        varint hours, pairs; varint countries, pairs; varint invoices, (varint, zΔ seq, varint hour)]
 //       varint products, (varint product, zΔ seq, varint rows << 2 | flags)
 //       varint variants, triples of varint
 // Strings: varint UTF-8 byte length, bytes. A customer's byte length lets a reader skip the
 // customers outside its hash range without decoding them.
+import { readExact, writeExact } from './exact.ts'
 import { inRange } from './hash.ts'
-import { FULL_RANGE, NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
+import { NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
 
 const MAGIC = [0x52, 0x53, 0x41, 0x47] // "RSAG"
-const VERSION = 1
+const VERSION = 2
 const utf8 = new TextEncoder()
 const fromUtf8 = new TextDecoder()
 
@@ -160,6 +162,7 @@ function writeCustomer(w: Writer, c: CustomerPartial): void {
   for (const inv of c.invoices) w.string(inv)
   w.varint(c.splitKeys.length / 2)
   for (const d of c.splitKeys) w.zigzag(d)
+  writeExact(w, c.exact)
   w.varint(c.days.length)
   let prevDay = 0
   let prev = 0
@@ -174,7 +177,8 @@ function writeCustomer(w: Writer, c: CustomerPartial): void {
       (anyRemoved ? 16 : 0) |
       (d.purchaseLines !== d.lines ? 32 : 0) |
       (Object.is(d.purchaseSpend, d.netSpend) ? 0 : 64) |
-      (intQuantity ? 0 : 128)
+      (intQuantity ? 0 : 128) |
+      (d.purchaseValue === undefined ? 0 : 256)
     w.varint(head)
     if (anyRemoved) for (const r of [0, 1, 3, 4, 5]) w.varint(d.removed[r]!)
     if (d.lines > 0) {
@@ -187,6 +191,7 @@ function writeCustomer(w: Writer, c: CustomerPartial): void {
       else w.f64(d.quantity)
       w.f64(d.netSpend)
       if (!Object.is(d.purchaseSpend, d.netSpend)) w.f64(d.purchaseSpend)
+      if (d.purchaseValue !== undefined) w.f64(d.purchaseValue)
       w.varint(d.hours.length / 2)
       for (const v of d.hours) w.varint(v)
       w.varint(d.countries.length / 2)
@@ -211,11 +216,12 @@ function writeCustomer(w: Writer, c: CustomerPartial): void {
   }
 }
 
-function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary): CustomerPartial {
+function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary, version: number): CustomerPartial {
   const invoices: string[] = new Array(r.varint())
   for (let i = 0; i < invoices.length; i++) invoices[i] = r.string()
   const splitKeys: number[] = new Array(r.varint() * 2)
   for (let i = 0; i < splitKeys.length; i++) splitKeys[i] = r.zigzag()
+  const exact = version >= 2 ? readExact(r) : undefined
   const days: DayPartial[] = new Array(r.varint())
   let day = 0
   let prev = 0
@@ -241,6 +247,7 @@ function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary): C
       d.quantity = head & 128 ? r.f64() : r.zigzag()
       d.netSpend = r.f64()
       d.purchaseSpend = head & 64 ? r.f64() : d.netSpend
+      if (head & 256) d.purchaseValue = r.f64()
       const hours: number[] = (d.hours = new Array(r.varint() * 2))
       for (let i = 0; i < hours.length; i++) hours[i] = r.varint()
       const countries: number[] = (d.countries = new Array(r.varint() * 2))
@@ -266,7 +273,7 @@ function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary): C
     for (let i = 0; i < variants.length; i++) variants[i] = r.varint()
     days[k] = d
   }
-  return { customerId: id, invoices, splitKeys, days, dictionary }
+  return { customerId: id, invoices, splitKeys, days, ...(exact && { exact }), dictionary }
 }
 
 /** One dataset's aggregate as bytes. */
@@ -321,7 +328,7 @@ export function decodeAggregate(bytes: Uint8Array, options: { range?: HashRange 
   const r = new Reader(bytes)
   for (const b of MAGIC) if (r.u8() !== b) throw new Error('codec: not an aggregate (bad magic)')
   const version = r.u8()
-  if (version !== VERSION) throw new Error(`codec: version ${version} is not supported`)
+  if (version !== VERSION && version !== 1) throw new Error(`codec: version ${version} is not supported`)
   const rowsPushed = r.varint()
   const stored: HashRange = { lo: r.varint(), hi: r.varint() }
   const range = options.range ?? stored
@@ -349,49 +356,9 @@ export function decodeAggregate(bytes: Uint8Array, options: { range?: HashRange 
     const length = r.varint()
     const end = r.i + length
     const id = r.string()
-    if (all || inRange(id, range)) customers.push(readCustomer(r, id, dictionary))
+    if (all || inRange(id, range)) customers.push(readCustomer(r, id, dictionary, version))
     r.i = end
   }
   const lo = Math.max(range.lo, stored.lo)
   return { rowsPushed, range: { lo, hi: Math.min(range.hi, stored.hi) }, guestDays: lo === 0 ? guestDays : [], dictionary, customers }
-}
-
-/** One customer's partial on its own, with the dictionary entries it uses (self-contained). */
-export function encodeCustomer(c: CustomerPartial): Uint8Array {
-  const src = c.dictionary
-  const products = new Map<number, number>()
-  const countries = new Map<number, number>()
-  const dict: AggregateDictionary = { stockCodes: [], variants: [], countries: [] }
-  const product = (p: number) => {
-    let q = products.get(p)
-    if (q === undefined) {
-      q = dict.stockCodes.length
-      products.set(p, q)
-      dict.stockCodes.push(src.stockCodes[p]!)
-      dict.variants.push(src.variants[p] ?? [])
-    }
-    return q
-  }
-  const country = (k: number) => {
-    let q = countries.get(k)
-    if (q === undefined) {
-      q = dict.countries.length
-      countries.set(k, q)
-      dict.countries.push(src.countries[k]!)
-    }
-    return q
-  }
-  const days = c.days.map((d): DayPartial => ({
-    ...d,
-    countries: d.countries.map((v, i) => (i % 2 === 0 ? country(v) : v)),
-    products: d.products.map((v, i) => (i % 4 === 0 ? product(v) : v)),
-    variants: d.variants.map((v, i) => (i % 3 === 0 ? product(v) : v)),
-  }))
-  return encodeAggregate({ rowsPushed: 0, range: FULL_RANGE, guestDays: [], dictionary: dict, customers: [{ ...c, days, dictionary: dict }] })
-}
-
-export function decodeCustomer(bytes: Uint8Array): CustomerPartial {
-  const a = decodeAggregate(bytes)
-  if (a.customers.length !== 1) throw new Error(`codec: expected one customer, found ${a.customers.length}`)
-  return a.customers[0]!
 }

@@ -22,6 +22,8 @@ export class DayBuild {
   netComp = 0
   purchase = 0
   purchaseComp = 0
+  /** Σ over purchase rows without compensation (DayPartial.purchaseValue). */
+  purchaseValue = 0
   hours: number[] = []
   countries: number[] = []
   invoices: number[] = []
@@ -36,7 +38,7 @@ export class DayBuild {
 
   reset(day: number): void {
     this.day = day
-    this.lines = this.purchaseLines = this.quantity = this.net = this.netComp = this.purchase = this.purchaseComp = this.stage = 0
+    this.lines = this.purchaseLines = this.quantity = this.net = this.netComp = this.purchase = this.purchaseComp = this.purchaseValue = this.stage = 0
     this.firstSeq = this.lastSeq = -1
     this.hours.length = this.countries.length = this.invoices.length = this.products.length = this.variants.length = this.removed.length = 0
     this.productAt = null
@@ -86,7 +88,7 @@ const f64 = () => new Growable(new Float64Array(1024), newF64)
 export class DayStore {
   readonly pool = new IntPool()
   private readonly ints = [i32(), i32(), i32(), i32(), i32(), i32(), i32()] // day, lines, purchaseLines, firstSeq, lastSeq, stage, segment length
-  private readonly floats = [f64(), f64(), f64(), f64(), f64(), f64()] // quantity, net, netComp, purchase, purchaseComp, segment address
+  private readonly floats = [f64(), f64(), f64(), f64(), f64(), f64(), f64()] // quantity, net, netComp, purchase, purchaseComp, segment address, purchaseValue
 
   get size(): number {
     return this.ints[0]!.length
@@ -106,7 +108,7 @@ export class DayStore {
 
   save(k: number, d: DayBuild): void {
     const [day, lines, purchaseLines, firstSeq, lastSeq, stage, segLength] = this.ints.map((c) => c.data)
-    const [quantity, net, netComp, purchase, purchaseComp, address] = this.floats.map((c) => c.data)
+    const [quantity, net, netComp, purchase, purchaseComp, address, purchaseValue] = this.floats.map((c) => c.data)
     day![k] = d.day
     lines![k] = d.lines
     purchaseLines![k] = d.purchaseLines
@@ -118,6 +120,7 @@ export class DayStore {
     netComp![k] = d.netComp
     purchase![k] = d.purchase
     purchaseComp![k] = d.purchaseComp
+    purchaseValue![k] = d.purchaseValue
     if (address![k]! >= 0) this.pool.garbage += segLength![k]!
     const lists = d.lists()
     const segment: number[] = lists.map((l) => l.length)
@@ -138,6 +141,7 @@ export class DayStore {
     d.netComp = this.floats[2]!.data[k]!
     d.purchase = this.floats[3]!.data[k]!
     d.purchaseComp = this.floats[4]!.data[k]!
+    d.purchaseValue = this.floats[6]!.data[k]!
     const seg = this.segment(k)
     let at = LISTS
     d.lists().forEach((l, j) => {
@@ -159,9 +163,11 @@ export class DayStore {
     const [hours, countries, invoices, products, extra, removed] = lists as [number[], number[], number[], number[], number[], number[]]
     const f = (j: number) => this.floats[j]!.data[k]!
     const n = (j: number) => this.ints[j]!.data[k]!
+    const purchaseSpend = f(3) + f(4)
     return {
+      ...(!Object.is(f(6), purchaseSpend) && { purchaseValue: f(6) }),
       day: n(0), lines: n(1), purchaseLines: n(2), firstSeq: n(3), lastSeq: n(4),
-      quantity: f(0), netSpend: f(1) + f(2), purchaseSpend: f(3) + f(4),
+      quantity: f(0), netSpend: f(1) + f(2), purchaseSpend,
       hours, countries, invoices, products, variants: variantTriples(products, extra, multi),
       removed: removed.length === 0 ? NO_REMOVALS : removed, stage: n(5),
     }

@@ -6,6 +6,7 @@ import { CLEANING_RULES } from '../pipeline/clean.ts'
 import type { BuildResult } from '../pipeline/features.ts'
 import { RECIPES, type Recipe } from '../pipeline/recipes/index.ts'
 import type { CleaningReport, CleaningStep, FeatureTable } from '../pipeline/types.ts'
+import type { PurchaseDays } from '../value/purchase-days.ts'
 import type { MergedPart } from './merge-part.ts'
 
 const SEED = RECIPES.seed
@@ -34,7 +35,27 @@ export function finishMerge(parts: readonly MergedPart[], options: { asOf?: numb
     default: table(DEFAULT, parts, rows, (p) => p.default, customerIds, referenceDay),
     cleaning: cleaningReport(parts),
     baskets: { customerIds: customerIds.slice(), stockCodes, descriptions, offsets, items: Int32Array.from(items) },
+    purchaseDays: purchaseDays(parts, rows),
   }
+}
+
+/** Every customer's purchase days (value/purchase-days.ts), in the tables' customer order. */
+function purchaseDays(parts: readonly MergedPart[], rows: readonly PartRow[]): PurchaseDays {
+  const offsets = new Int32Array(rows.length + 1)
+  let n = 0
+  rows.forEach(([, k, i], j) => {
+    const p = parts[k]!
+    n += p.purchaseOffsets[i + 1]! - p.purchaseOffsets[i]!
+    offsets[j + 1] = n
+  })
+  const days = new Int32Array(n)
+  const values = new Float64Array(n)
+  rows.forEach(([, k, i], j) => {
+    const p = parts[k]!
+    days.set(p.purchaseDays.subarray(p.purchaseOffsets[i]!, p.purchaseOffsets[i + 1]!), offsets[j]!)
+    values.set(p.purchaseValues.subarray(p.purchaseOffsets[i]!, p.purchaseOffsets[i + 1]!), offsets[j]!)
+  })
+  return { customerIds: rows.map((r) => r[0]), offsets, days, values }
 }
 
 /** The customers of all parts in ascending id order; throws when two parts share one. */

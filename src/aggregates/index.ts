@@ -2,7 +2,8 @@
 // dataset's partials from its rows in file order, store them compactly, merge any datasets over a
 // day window into the recipes' inputs, by customer-hash range.
 export { AggregateBuilder, buildAggregate } from './build.ts'
-export { decodeAggregate, decodeCustomer, encodeAggregate, encodeAggregateFrom, encodeCustomer } from './codec.ts'
+export { decodeAggregate, encodeAggregate, encodeAggregateFrom } from './codec.ts'
+export { decodeCustomer, encodeCustomer } from './customer-codec.ts'
 export { customerHash, inRange, splitRange } from './hash.ts'
 export { finishMerge } from './finish-merge.ts'
 export type { MergedPart } from './merge-part.ts'

@@ -105,10 +105,11 @@ export class CustomerRun {
     this.purchaseComp +=
       Math.abs(s.purchaseSpend) >= Math.abs(d.purchaseSpend) ? s.purchaseSpend - t + d.purchaseSpend : d.purchaseSpend - t + s.purchaseSpend
     s.purchaseSpend = t
+    const value = d.purchaseValue ?? d.purchaseSpend
     if (this.purchases === null) {
       this.purchaseDays.push(day)
-      this.purchaseValues.push(d.purchaseSpend)
-    } else this.purchases.set(day, (this.purchases.get(day) ?? 0) + d.purchaseSpend)
+      this.purchaseValues.push(value)
+    } else this.purchases.set(day, (this.purchases.get(day) ?? 0) + value)
   }
 
   private addCountries(d: DayPartial, p: CustomerPartial): void {

@@ -74,6 +74,7 @@ export class Merger {
       }
     }
     const { purchaseDays, purchaseValues } = run.finish()
+    applyExact(partials, window, s)
     const { productKeys, productFlags } = this.productsOf(run.products, s)
     const { rowsIn, removed, stage, products } = run
     return { stats: s.lines > 0 ? s : null, rowsIn, removed, stage, products, productKeys, productFlags, purchaseDays, purchaseValues }
@@ -176,3 +177,22 @@ export class Merger {
   }
 }
 
+/**
+ * After a merge of one customer: when one partial holds every cleaned day of the customer and
+ * they are all in the window, its row sums replace the day sums in `s`.
+ */
+function applyExact(partials: readonly CustomerPartial[], window: DayWindow, s: CustomerStats): void {
+  const exact = partials.length === 1 ? partials[0]!.exact : undefined
+  if (exact === undefined || partials[0]!.days.some((d) => d.lines > 0 && !inWindow(d.day, window))) return
+  s.netSpend = exact.net
+  s.netSpendComp = 0
+  s.purchaseSpend = exact.purchase
+  s.purchaseSpendComp = 0
+  for (let i = 0; i < exact.months.length; i += 2) {
+    for (let m = 0; m < s.months; m++) {
+      if (s.monthKeys[m] !== exact.months[i]) continue
+      s.monthSums[m] = exact.months[i + 1]!
+      s.monthComps[m] = 0
+    }
+  }
+}

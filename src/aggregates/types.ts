@@ -33,6 +33,12 @@ export interface DayPartial {
   /** Σ Quantity x UnitPrice over cleaned rows (compensated, rounded once), and over purchase rows. */
   netSpend: number
   purchaseSpend: number
+  /**
+   * Σ Quantity x UnitPrice over purchase rows added in file order without compensation, as
+   * buildFeatures' purchase days add them (value/purchase-days.ts); only when it differs from
+   * purchaseSpend.
+   */
+  purchaseValue?: number
   /** Pairs [hour, cleaned rows]. */
   hours: number[]
   /** Pairs [country (dictionary index), cleaned rows]; rows without a country are not counted. */
@@ -74,7 +80,17 @@ export interface CustomerPartial {
   splitKeys: number[]
   /** Ascending by day. */
   days: DayPartial[]
+  /** The row sums of the customer's spend (exact.ts), when the day sums would differ from them. */
+  exact?: ExactSpend
   dictionary: AggregateDictionary
+}
+
+/** Spend sums over a customer's cleaned rows in file order, rounded once (exact.ts). */
+export interface ExactSpend {
+  net: number
+  purchase: number
+  /** Pairs [month index (calendar.ts), net spend], ascending by month. */
+  months: number[]
 }
 
 /** A customer-hash range [lo, hi) over 0 .. 2^32 (hash.ts). */

@@ -1,5 +1,5 @@
 // Ingest threads: worker threads, each with its own heap limit, that read and encode uploads and
-// build a new dataset's features.
+// aggregate a stored dataset's rows when its upload could not.
 //
 // Why threads: parsing millions of rows makes garbage faster than V8 returns it, and the main
 // heap grew with the file (361 MiB for the full file, 405 MiB for ten times it) although little
@@ -20,7 +20,6 @@ import { HttpProblem } from '../errors.ts'
 import { bytesText } from '../ingest/problems.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals, EncodedUpload } from './encode.ts'
-import type { BuildResult } from '../pipeline/features.ts'
 import { JobOnThread, type Event, type Job } from './job-on-thread.ts'
 import type { ThreadJob } from './thread-protocol.ts'
 
@@ -90,15 +89,15 @@ export class UploadThreads {
   }
 
   /**
-   * Builds features in a thread from the COPY text of `transactionsSelect` (src/datasets/read.ts):
-   * the same as buildFeatures(readTransactions(...)) in this thread, without its garbage here.
+   * A dataset's aggregates (src/aggregates/codec.ts) built in a thread from the COPY text of
+   * `fileOrderSelect` (src/datasets/read.ts): its stored rows in file order.
    */
-  async buildFeatures(copy: AsyncIterable<Uint8Array>, guestRows: number): Promise<BuildResult> {
-    const job = this.start({ kind: 'features', guestRows }, copy)
+  async buildAggregates(copy: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+    const job = this.start({ kind: 'aggregates' }, copy)
     try {
       const e = await job.next()
-      if (e.type !== 'built') throw failure(e, job)
-      return e.build
+      if (e.type !== 'aggregated') throw failure(e, job)
+      return e.aggregates
     } finally {
       await job.stop()
     }

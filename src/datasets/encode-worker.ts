@@ -1,7 +1,8 @@
 // An ingest thread (see encode-thread.ts). It runs one job at a time; its input arrives as
 // chunks, each acknowledged once taken. An upload: the reader takes the body, the COPY CSV goes
-// back at most CSV_WINDOW chunks ahead of what the main thread has taken, then the totals. A
-// features job: the stored rows as COPY text in, the dataset's features out. Or the problem that
+// back at most CSV_WINDOW chunks ahead of what the main thread has taken, then the totals and the
+// aggregates. An aggregates job: the stored rows as COPY text in file order in, the dataset's
+// aggregates out (for a dataset the upload could not aggregate). Or the problem that
 // stopped the job. Messages of a job that is over are ignored.
 import { Readable } from 'node:stream'
 import { parentPort } from 'node:worker_threads'
@@ -69,16 +70,18 @@ async function encode(upload: Upload, job: Extract<ThreadJob, { kind: 'upload' }
   post({ type: 'done', id: upload.id, totals: encoded.totals(), aggregates }, [aggregates.buffer as ArrayBuffer])
 }
 
-async function features(job: Upload, guestRows: number): Promise<void> {
-  // Loaded by the first features job only: an upload thread does not carry the pipeline.
-  const [{ buildFeatures }, { parseCopyRows }] = await Promise.all([import('../pipeline/features.ts'), import('./read.ts')])
-  post({ type: 'built', id: job.id, build: await buildFeatures(parseCopyRows(job.body()), { guestRows }) })
+async function aggregate(job: Upload): Promise<void> {
+  const { parseCopyRows } = await import('./read.ts')
+  const builder = new AggregateBuilder()
+  for await (const rows of parseCopyRows(job.body())) for (let i = 0; i < rows.length; i++) builder.push(rows[i]!)
+  const aggregates = builder.encode()
+  post({ type: 'aggregated', id: job.id, aggregates }, [aggregates.buffer as ArrayBuffer])
 }
 
 async function run(job: Upload, start: Extract<ToThread, { type: 'start' }>): Promise<void> {
   try {
     if (start.job.kind === 'upload') await encode(job, start.job)
-    else await features(job, start.job.guestRows)
+    else await aggregate(job)
   } catch (err) {
     if (err instanceof HttpProblem) post({ type: 'problem', id: job.id, status: err.status, title: err.title, detail: err.detail, errors: err.errors })
     else post({ type: 'error', id: job.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) })

@@ -1,8 +1,10 @@
-// A dataset's features, kept. Building them means streaming every transaction out of the
-// database in customer order, which is most of a training's or a drift report's time
-// (docs/benchmarks.md); the result is small (a few MB for the full UCI file), so it is built once
-// after upload and stored. Training or drift on one dataset reads it back; several datasets
-// together are built from their transactions (duplicates and the reference date span them).
+// Features built from a dataset's transactions, for datasets without stored aggregates (training
+// and drift merge those: src/training/aggregates.ts): one stored by a path that does not
+// aggregate (scripts, bench), or one whose aggregates are still being built after its upload
+// (uploads.ts). Building means streaming every transaction out of the database in customer
+// order, most of such a training's time (docs/benchmarks.md); one dataset's build is small (a few
+// MB for the full UCI file), so it is stored once made. Several datasets together are built from
+// their transactions (duplicates and the reference date span them).
 import type { Database } from '../db/database.ts'
 import { buildFeatures, type BuildResult } from '../pipeline/features.ts'
 import { RECIPES } from '../pipeline/recipes/index.ts'
@@ -65,11 +67,7 @@ export async function buildFromTransactions(db: Database, datasetIds: readonly s
 /** How features are built from stored transactions: in this thread, or in an ingest thread. */
 export type FeatureBuilder = (db: Database, datasetIds: readonly string[]) => Promise<BuildResult>
 
-/**
- * Builds one dataset's features and stores them (replacing a build of older recipes). The API
- * builds them in an ingest thread right after an upload (src/routes/datasets.ts), so that the
- * pass's garbage stays out of the API's heap.
- */
+/** Builds one dataset's features and stores them (replacing a build of older recipes). */
 export async function storeDatasetFeatures(db: Database, datasetId: string, build: FeatureBuilder = buildFromTransactions): Promise<BuildResult> {
   const built = await build(db, [datasetId])
   // Only while the dataset still exists: it may have been deleted while this ran.

@@ -42,6 +42,12 @@ export function transactionsSelect(datasetIds: readonly string[], fromDay?: numb
     ORDER BY customer_id COLLATE "C", array_position(${ids}, dataset_id), sheet, line`
 }
 
+/** Every row of one dataset (guests too) in file order: what its upload's aggregate builder saw. */
+export function fileOrderSelect(datasetId: string): string {
+  return `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
+    FROM transactions WHERE dataset_id = ANY(${idArray([datasetId])}) ORDER BY sheet, line`
+}
+
 /** How many rows of the datasets (from `fromDay` on) have no customer id (guest checkouts): cleaning rule 1 counts them. */
 export async function countGuestRows(db: Database, datasetIds: readonly string[], fromDay?: number): Promise<number> {
   const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions WHERE dataset_id = ANY(${idArray(datasetIds)}) AND customer_id IS NULL${since(fromDay)}`)

@@ -138,7 +138,7 @@ export async function storeUpload(db: Database, open: (datasetId: string) => Enc
           JSON.stringify(rejections), s.customers, s.invoices, s.countries, s.dateFrom, s.dateTo, JSON.stringify(stored)],
       )
       // Rows whose dates were re-read day first were aggregated with their first reading: those
-      // aggregates are left out (training reads such a dataset's transactions).
+      // aggregates are left out (uploads.ts builds them from the stored rows after the commit).
       if (aggregates !== undefined && reading.swap.length === 0) {
         await tx.query('INSERT INTO dataset_aggregates (dataset_id, bytes) VALUES ($1, $2)', [id, Buffer.from(aggregates.buffer, aggregates.byteOffset, aggregates.byteLength)])
       }

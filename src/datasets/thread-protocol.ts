@@ -1,9 +1,8 @@
 // What the main thread and an ingest thread say to each other (encode-thread.ts, encode-worker.ts).
-// A job is an upload to encode, or a dataset's stored rows (COPY text) to build features from.
+// A job is an upload to encode, or a dataset's stored rows (COPY text, file order) to aggregate.
 // Every message names its job, so one that arrives after its job is over is ignored.
 import type { FieldError } from '../errors.ts'
 import type { UploadHints } from '../ingest/upload.ts'
-import type { BuildResult } from '../pipeline/features.ts'
 import type { EncodedTotals } from './encode.ts'
 
 /** CSV chunks (one parse batch each, ~0.5 MB) the thread may post before the COPY takes them. */
@@ -12,7 +11,7 @@ export const CSV_WINDOW = 4
 export const INPUT_WINDOW = 8
 export const INPUT_CHUNK = 64 * 1024
 
-export type ThreadJob = { kind: 'upload'; hints: UploadHints; datasetId: string } | { kind: 'features'; guestRows: number }
+export type ThreadJob = { kind: 'upload'; hints: UploadHints; datasetId: string } | { kind: 'aggregates' }
 
 export type ToThread =
   | { type: 'start'; id: number; job: ThreadJob }
@@ -26,6 +25,6 @@ export type FromThread =
   | { type: 'taken'; id: number }
   | { type: 'csv'; id: number; chunk: Uint8Array; keyed: boolean }
   | { type: 'done'; id: number; totals: EncodedTotals; aggregates: Uint8Array }
-  | { type: 'built'; id: number; build: BuildResult }
+  | { type: 'aggregated'; id: number; aggregates: Uint8Array }
   | { type: 'problem'; id: number; status: number; title: string; detail: string; errors: FieldError[] | undefined }
   | { type: 'error'; id: number; message: string }

@@ -3,6 +3,7 @@
 // version (model-reference.ts).
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
+import { storedFeatures } from '../training/aggregates.ts'
 import { HttpProblem } from '../errors.ts'
 import { recipeTable } from '../pipeline/features.ts'
 import type { FeatureTable } from '../pipeline/types.ts'
@@ -41,7 +42,7 @@ async function datasetTable(db: Database, m: ServedModel, datasetId: string | un
   const id = datasetId ?? (await db.prisma.dataset.findFirst({ orderBy: { createdAt: 'desc' }, select: { id: true } }))?.id
   if (!id) throw new HttpProblem(422, 'No data', 'there is no dataset to compare: upload one with POST /datasets')
   if (!(await db.prisma.dataset.findUnique({ where: { id }, select: { id: true } }))) throw new HttpProblem(404, 'Not Found', `dataset ${id} does not exist`)
-  const build = await featuresOf(db, [id])
+  const build = (await storedFeatures(db, [id]))?.full ?? (await featuresOf(db, [id]))
   const table = recipeTable(build, m.bundle.recipe)
   if (table.customerIds.length === 0) throw new HttpProblem(422, 'No data', `no customer of dataset ${id} survives cleaning`)
   return { table, datasetId: id }

@@ -37,7 +37,7 @@ export const Dataset = Type.Object(
     }),
     createdAt: Type.String({ format: 'date-time' }),
     aggregates: Type.Optional(Type.Union([Type.Literal('ready'), Type.Literal('building')], {
-      description: 'GET /datasets/{id} and uploads: whether its per-customer aggregates (built in the upload pass) are stored; training on it merges them when ready',
+      description: 'GET /datasets/{id} and uploads: whether its per-customer aggregates are stored (built in the upload pass; for a file whose dates were re-read day first, from its stored rows right after); training and drift merge them when ready, else read its transactions',
     })),
   },
   { $id: 'Dataset' },

@@ -1,5 +1,6 @@
 // The database of a training thread, relayed to the main thread's handle: `query` and `copyOut`,
-// the two calls a training makes (stored features, transaction batches, the features it stores).
+// the two calls a training makes (stored aggregates, a rebuild's or a fallback's transaction
+// batches, the features a fallback stores).
 // Why not a connection of the thread's own: PGlite is an in-process database that only the
 // thread that opened it can use, and one relay keeps both backends on the same path. The COPY
 // text moves as bytes (transferred, not cloned) and is parsed in the thread, so the main thread

@@ -1,6 +1,6 @@
 // A training in a thread of its own, so the API's event loop keeps serving while a model trains
 // (WORKER=inline; docs/decisions.md, "Training in a thread"). Everything CPU-heavy of
-// `runTraining` (the feature build, the pipeline's train, the value fit) runs in the thread; the
+// `runTraining` (the aggregates' merge, the pipeline's train, the value fit) runs in the thread; the
 // main thread answers its database requests (thread-db.ts), records its stages, and gets the
 // finished Training back (structured clone). So does what the save derives from it (the drift
 // reference; the COPY rows, asked for chunk by chunk as the save writes them): building those

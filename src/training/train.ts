@@ -1,9 +1,10 @@
 // The one training entry, for the job, the CLI (scripts/train.ts) and the benchmark
-// (bench/train.ts): features (stored per dataset, or built from transaction batches in customer
-// order) → the recipe's table → the pipeline's `train` → each segment's name, profile and top
+// (bench/train.ts): features (the datasets' stored aggregates merged, or built from transaction
+// batches in customer order) → the recipe's table → the pipeline's `train` → each segment's name, profile and top
 // products.
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
+import { storedFeatures } from './aggregates.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
 import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/features.ts'
 import { train, type TrainResult } from '../pipeline/train.ts'
@@ -75,14 +76,17 @@ export async function runTraining(from: Database | TransactionBatches, params: M
     return trainOnFeatures(build, params, hooks, valueWindow(build, params))
   }
   const ids = params.datasetIds ?? []
-  const full = await featuresOf(from, ids)
+  // The datasets' stored aggregates, merged (training/aggregates.ts): no pass over the rows, for
+  // any datasets, asOf or window.
+  const stored = await storedFeatures(from, ids)
+  const full = stored?.full ?? (await featuresOf(from, ids))
   const window = valueWindow(full, params)
-  // Features as of an earlier (or later) day than the data's last, or over a rolling window: one
-  // more pass over the rows, those of the window only (the per-(customer, day) aggregates of
-  // src/aggregates/ will make this a merge).
   const { fromDay } = window
-  const build = window.asOfDay === window.lastDay && full.purchaseDays && fromDay === undefined
-    ? full
+  if (window.asOfDay === window.lastDay && full.purchaseDays && fromDay === undefined) return trainOnFeatures(full, params, hooks, window)
+  // Features as of another day than the data's last, or over a rolling window: a merge of the
+  // window's days, or (datasets without aggregates) one more pass over the window's rows.
+  const build = stored
+    ? await stored.windowed(window.asOfDay, fromDay)
     : await buildFeatures(readTransactions(from, ids, fromDay), { guestRows: await countGuestRows(from, ids, fromDay), asOf: window.asOfDay * 86_400_000 })
   return trainOnFeatures(build, params, hooks, window)
 }

@@ -47,3 +47,20 @@ export function repricedSample(factor: number): Buffer {
     return `${line.slice(0, pricePos + 1)}${Math.round(price * factor * 1000) / 1000}${line.slice(prev)}`
   }).join('\n'))
 }
+
+/**
+ * The full file's lines in three CSV parts cut at 2011-04-01 and 2011-08-15, each part also
+ * holding the week after its cut: those rows are in two parts, and cleaning rule 2 must remove
+ * them across datasets. Used by test/aggregates-training.test.ts and bench/train.ts.
+ */
+export function overlappingParts(file = FULL_DATA): Buffer[] {
+  const [header, ...lines] = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '')
+  const parts: string[][] = [[header!], [header!], [header!]]
+  for (const l of lines) {
+    const d = /,(\d{4}-\d\d-\d\d) /.exec(l)?.[1] ?? ''
+    if (d < '2011-04-08') parts[0]!.push(l)
+    if (d >= '2011-04-01' && d < '2011-08-22') parts[1]!.push(l)
+    if (d >= '2011-08-15') parts[2]!.push(l)
+  }
+  return parts.map((p) => Buffer.from(`${p.join('\n')}\n`))
+}

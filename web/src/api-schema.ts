@@ -2410,7 +2410,7 @@ export interface components {
             to: number;
         };
         Dataset: {
-            /** @description GET /datasets/{id} and uploads: whether its per-customer aggregates (built in the upload pass) are stored; training on it merges them when ready */
+            /** @description GET /datasets/{id} and uploads: whether its per-customer aggregates are stored (built in the upload pass; for a file whose dates were re-read day first, from its stored rows right after); training and drift merge them when ready, else read its transactions */
             aggregates?: "ready" | "building";
             bytes: number;
             countries: number;
