@@ -46,11 +46,14 @@ function bodyLimitFor(route: RouteOptions, config: Config): number | undefined {
   return route.url.startsWith('/predict') ? config.maxJsonBytes : SMALL_JSON_BYTES
 }
 
+const notFinite = (v: unknown) => typeof v === 'number' && !Number.isFinite(v)
+
 function nonFinite(where: string, values: unknown): void {
   if (values === null || typeof values !== 'object') return
-  for (const [key, value] of Object.entries(values)) {
-    const bad = (v: unknown) => typeof v === 'number' && !Number.isFinite(v)
-    if (bad(value) || (Array.isArray(value) && value.some(bad))) {
+  // for-in, not Object.entries: this runs on every request, most with nothing to check.
+  for (const key in values) {
+    const value = (values as Record<string, unknown>)[key]
+    if (notFinite(value) || (Array.isArray(value) && value.some(notFinite))) {
       throw new HttpProblem(400, 'Bad Request', `${where}.${key} must be a finite number`, [{ path: `${where}.${key}`, message: 'must be a finite number' }])
     }
   }
