@@ -1,9 +1,9 @@
 // How the work grows with the data (issue 14), each case beside its baseline in the same run, on
 // one real Postgres, the API in its own process (WORKER=off) and training in worker processes:
 //
-//   full      the full UCI file: upload → 201 → aggregates ready → the dataset's stored features,
-//             beside pandas' read_csv of the same .gz (Debian's python3-pandas; without it the
-//             bare gunzip + parse of bench/lib/parse-only.ts, and the table says so)
+//   full      the full UCI file: upload → 201 → aggregates ready, beside pandas' read_csv of the
+//             same .gz (Debian's python3-pandas; without it the bare gunzip + parse of
+//             bench/lib/parse-only.ts, and the table says so)
 //   x10x3     three x10 datasets (other customers each) uploaded one after another: each upload
 //             beside the first, the API's peak RSS over the three
 //   train     a training on the three x10 datasets beside a training on the full file, each in a
@@ -61,29 +61,15 @@ function pandasReadCsv(file: string): { ms: number } | null {
   return null
 }
 
-/** Upload → 201 → aggregates ready → stored features (when this build still stores them). */
-async function uploadUntilReady(api: Server, db: string, file: string): Promise<{ id: string; to201: number; toAggregates: number; toFeatures: number | null; rows: number }> {
+/** Upload → 201 → aggregates ready (what training and drift read; the upload's own pass builds them). */
+async function uploadUntilReady(api: Server, file: string): Promise<{ id: string; to201: number; toAggregates: number; rows: number }> {
   console.log(`  uploading ${file.split('/').pop()}`)
   const started = performance.now()
   const res = await upload(api.port, file)
   if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`)
   const id = res.body.id as string
   await until('aggregates', 600, async () => ((await (await fetch(`${api.base}/datasets/${id}`)).json()) as any).aggregates === 'ready')
-  const toAggregates = performance.now() - started
-  let toFeatures: number | null = null
-  const { default: pg } = await import('pg')
-  const c = new pg.Client({ connectionString: db })
-  await c.connect()
-  try {
-    const hasTable = (await c.query("SELECT to_regclass('dataset_features') IS NOT NULL AS t")).rows[0].t as boolean
-    if (hasTable) {
-      await until('stored features', 600, async () => (await c.query('SELECT 1 FROM dataset_features WHERE dataset_id = $1', [id])).rowCount! > 0)
-      toFeatures = performance.now() - started
-    }
-  } finally {
-    await c.end()
-  }
-  return { id, to201: res.ms, toAggregates, toFeatures, rows: res.body.rows.read as number }
+  return { id, to201: res.ms, toAggregates: performance.now() - started, rows: res.body.rows.read as number }
 }
 
 /** One training on `datasetIds` in a fresh worker process: wall time and that process's peak RSS. */
@@ -125,25 +111,24 @@ async function fullCase(rows: Row[]): Promise<void> {
   const pandas = pandasReadCsv(file)
   const baseline = pandas ?? (await runChild('parse-only.ts', [file]))
   const name = pandas ? 'pandas read_csv' : 'gunzip+parse (no pandas here)'
-  await withApi(async (api, db) => {
-    const up = await uploadUntilReady(api, db, file)
-    const done = up.toFeatures ?? up.toAggregates
+  await withApi(async (api) => {
+    const up = await uploadUntilReady(api, file)
+    const done = up.toAggregates
     rows.push({ case: 'full file: upload → 201', 's': fmt(up.to201 / 1000), baseline: name, 'baseline s': fmt(baseline.ms / 1000), ratio: fmt(up.to201 / baseline.ms), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
-    rows.push({ case: `full file: upload → ${up.toFeatures === null ? 'aggregates ready' : 'features stored'}`, 's': fmt(done / 1000), baseline: name, 'baseline s': fmt(baseline.ms / 1000), ratio: fmt(done / baseline.ms), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+    rows.push({ case: 'full file: upload → aggregates ready', 's': fmt(done / 1000), baseline: name, 'baseline s': fmt(baseline.ms / 1000), ratio: fmt(done / baseline.ms), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
   })
 }
 
 async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean): Promise<void> {
   await withApi(async (api, db) => {
-    const x1 = cases.has('train') ? await uploadUntilReady(api, db, fullFile()) : null
+    const x1 = cases.has('train') ? await uploadUntilReady(api, fullFile()) : null
     const idle = peakRssMiB(api.child.pid!)
     const files = await Promise.all([0, 10, 20].map((first) => scaledFile(10, first)))
     const ups = []
-    for (const file of files) ups.push(await uploadUntilReady(api, db, file))
+    for (const file of files) ups.push(await uploadUntilReady(api, file))
     const first = ups[0]!
     for (const [i, up] of ups.entries()) {
-      const done = up.toFeatures ?? up.toAggregates
-      rows.push({ case: `x10 upload ${i + 1} of 3 (${up.rows} rows) → ${up.toFeatures === null ? 'aggregates' : 'features'}`, 's': fmt(done / 1000), baseline: 'the first x10 upload', 'baseline s': fmt((first.toFeatures ?? first.toAggregates) / 1000), ratio: fmt(done / (first.toFeatures ?? first.toAggregates)), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+      rows.push({ case: `x10 upload ${i + 1} of 3 (${up.rows} rows) → aggregates`, 's': fmt(up.toAggregates / 1000), baseline: 'the first x10 upload', 'baseline s': fmt(first.toAggregates / 1000), ratio: fmt(up.toAggregates / first.toAggregates), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
     }
     rows.push({ case: `API peak RSS over the three (idle ${fmt(idle, 0)} MiB before)`, 's': '', baseline: '', 'baseline s': '', ratio: '', 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
     if (x1) {
@@ -153,7 +138,7 @@ async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean): Promise<
       rows.push({ case: 'training on the three x10 (16.3 M rows)', 's': fmt(three.ms / 1000), baseline: 'training on the full file', 'baseline s': fmt(one.ms / 1000), ratio: fmt(three.ms / one.ms), 'peak RSS MiB': fmt(three.peakMiB, 0) })
       if (ten) {
         const more = []
-        for (const start of [30, 40, 50, 60, 70, 80, 90]) more.push(await uploadUntilReady(api, db, await scaledFile(10, start)))
+        for (const start of [30, 40, 50, 60, 70, 80, 90]) more.push(await uploadUntilReady(api, await scaledFile(10, start)))
         const all = await trainInWorker(api, db, [...ups, ...more].map((u) => u.id))
         rows.push({ case: 'training on ten x10 (54 M rows)', 's': fmt(all.ms / 1000), baseline: 'training on the three x10', 'baseline s': fmt(three.ms / 1000), ratio: fmt(all.ms / three.ms), 'peak RSS MiB': fmt(all.peakMiB, 0) })
       }
