@@ -7,11 +7,12 @@
 // that fails or dies leaves no table behind.
 import type { SqlTx } from '../db/database.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** A dataset id's form (a UUID): checked before an id goes into SQL or a table name. */
+export const isDatasetId = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 /** The partition's table name: `transactions_` and the id's 32 hex digits (45 characters). */
 export function partitionName(datasetId: string): string {
-  if (!UUID.test(datasetId)) throw new Error(`not a dataset id: ${datasetId}`)
+  if (!isDatasetId(datasetId)) throw new Error(`not a dataset id: ${datasetId}`)
   return `transactions_${datasetId.replace(/-/g, '').toLowerCase()}`
 }
 

@@ -4,6 +4,7 @@
 import type { Database } from '../db/database.ts'
 import type { Transaction } from '../pipeline/types.ts'
 import { copyLines, decodeCopyString, decodeCopyText } from '../codec/csv.ts'
+import { isDatasetId } from './partitions.ts'
 
 const BATCH = 8192
 
@@ -26,7 +27,7 @@ function parseLine(line: string): Transaction {
 }
 
 function idArray(datasetIds: readonly string[]): string {
-  for (const id of datasetIds) if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a dataset id: ${id}`)
+  for (const id of datasetIds) if (!isDatasetId(id)) throw new Error(`not a dataset id: ${id}`)
   return `ARRAY[${datasetIds.map((id) => `'${id}'::uuid`).join(',')}]`
 }
 
