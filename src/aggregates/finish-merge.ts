@@ -34,7 +34,7 @@ export function finishMerge(parts: readonly MergedPart[], options: { asOf?: numb
     original: table(SEED, parts, rows, (p) => p.seed, customerIds, referenceDay),
     default: table(DEFAULT, parts, rows, (p) => p.default, customerIds, referenceDay),
     cleaning: cleaningReport(parts),
-    baskets: { customerIds: customerIds.slice(), stockCodes, descriptions, offsets, items: Int32Array.from(items) },
+    baskets: { customerIds: customerIds.slice(), stockCodes, descriptions, offsets, items },
     purchaseDays: purchaseDays(parts, rows),
   }
 }
@@ -141,16 +141,21 @@ function numberProducts(parts: readonly MergedPart[]): { stockCodes: string[]; d
 }
 
 /** Each customer's basket (CSR) as ascending product numbers. */
-function baskets(parts: readonly MergedPart[], rows: readonly PartRow[], index: ReadonlyMap<string, number>): { offsets: Int32Array; items: number[] } {
+function baskets(parts: readonly MergedPart[], rows: readonly PartRow[], index: ReadonlyMap<string, number>): { offsets: Int32Array; items: Int32Array } {
+  // Each part's product indices → the merge's product numbers.
+  const numbers = parts.map((p) => Int32Array.from(p.products, (q) => index.get(q.stockCode) ?? -1))
   const offsets = new Int32Array(rows.length + 1)
-  const items: number[] = []
   rows.forEach(([, k, i], j) => {
     const p = parts[k]!
-    const start = items.length
-    for (let x = p.basketOffsets[i]!; x < p.basketOffsets[i + 1]!; x++) items.push(index.get(p.basketCodes[x]!)!)
-    const mine = items.splice(start).sort((a, b) => a - b)
-    for (const v of mine) items.push(v)
-    offsets[j + 1] = items.length
+    offsets[j + 1] = offsets[j]! + p.basketOffsets[i + 1]! - p.basketOffsets[i]!
+  })
+  const items = new Int32Array(offsets[rows.length]!)
+  rows.forEach(([, k, i], j) => {
+    const p = parts[k]!
+    const n = numbers[k]!
+    let y = offsets[j]!
+    for (let x = p.basketOffsets[i]!; x < p.basketOffsets[i + 1]!; x++) items[y++] = n[p.basketProducts[x]!]!
+    items.subarray(offsets[j]!, y).sort()
   })
   return { offsets, items }
 }

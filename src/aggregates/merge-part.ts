@@ -24,9 +24,9 @@ export interface MergedPart {
   rebuilt: string[]
   /** Every stock code that reached rule 5, with its first appearance: customer id and order key. */
   products: { stockCode: string; customerId: string; key: number; cleaned: boolean; descriptions: Map<string, number> }[]
-  /** Per customer (CSR), the stock codes bought (purchase lines). */
+  /** Per customer (CSR), the products bought (purchase lines), as indices into `products`. */
   basketOffsets: Int32Array
-  basketCodes: string[]
+  basketProducts: Int32Array
   /** Per customer (CSR), its purchase days and their values (the value model's input). */
   purchaseOffsets: Int32Array
   purchaseDays: Int32Array
@@ -51,7 +51,10 @@ export class PartBuilder {
   private readonly firstKey: number[] = []
   private readonly cleaned: boolean[] = []
   private readonly basketOffsets: number[] = [0]
-  private readonly basketCodes: string[] = []
+  // The merger's product numbers: 4 bytes a line item here, not a string reference each (at three
+  // x10 datasets the baskets are 8 M items; docs/benchmarks.md, "Scaling out").
+  private basketProducts = new Int32Array(1 << 12)
+  private basketItems = 0
   private readonly purchaseOffsets: number[] = [0]
   private readonly purchaseDays: number[] = []
   private readonly purchaseValues: number[] = []
@@ -64,7 +67,7 @@ export class PartBuilder {
   }
 
   /** One customer's merge (`codes`: the merger's product numbering). */
-  add(id: string, m: CustomerMerge, codes: readonly string[]): void {
+  add(id: string, m: CustomerMerge): void {
     this.rowsIn += m.rowsIn
     for (let r = 0; r < 6; r++) {
       this.removed[r]! += m.removed[r]!
@@ -76,8 +79,8 @@ export class PartBuilder {
     this.customerIds.push(id)
     this.addRows(s)
     if (s.maxDay > this.maxDay) this.maxDay = s.maxDay
-    for (let j = 0; j < m.products.length; j++) if (m.productFlags[j]! & 2) this.basketCodes.push(codes[m.products[j]!]!)
-    this.basketOffsets.push(this.basketCodes.length)
+    for (let j = 0; j < m.products.length; j++) if (m.productFlags[j]! & 2) this.addBasketItem(m.products[j]!)
+    this.basketOffsets.push(this.basketItems)
     for (let i = 0; i < m.purchaseDays.length; i++) {
       this.purchaseDays.push(m.purchaseDays[i]!)
       this.purchaseValues.push(m.purchaseValues[i]!)
@@ -85,7 +88,19 @@ export class PartBuilder {
     this.purchaseOffsets.push(this.purchaseDays.length)
   }
 
+  private addBasketItem(product: number): void {
+    if (this.basketItems === this.basketProducts.length) {
+      const grown = new Int32Array(this.basketProducts.length * 2)
+      grown.set(this.basketProducts)
+      this.basketProducts = grown
+    }
+    this.basketProducts[this.basketItems++] = product
+  }
+
   result(merger: Merger, rebuilt: string[]): MergedPart {
+    const { products, at } = this.products(merger)
+    const basketProducts = this.basketProducts.slice(0, this.basketItems)
+    for (let x = 0; x < basketProducts.length; x++) basketProducts[x] = at[basketProducts[x]!]!
     return {
       customerIds: this.customerIds,
       seed: Float64Array.from(this.seed),
@@ -95,9 +110,9 @@ export class PartBuilder {
       removed: this.removed,
       customersAfter: this.customersAfter,
       rebuilt,
-      products: this.products(merger),
+      products,
       basketOffsets: Int32Array.from(this.basketOffsets),
-      basketCodes: this.basketCodes,
+      basketProducts,
       purchaseOffsets: Int32Array.from(this.purchaseOffsets),
       purchaseDays: Int32Array.from(this.purchaseDays),
       purchaseValues: Float64Array.from(this.purchaseValues),
@@ -125,14 +140,17 @@ export class PartBuilder {
     for (let j = 0; j < this.defW; j++) this.def.push(this.defRow[j]!)
   }
 
-  private products(merger: Merger): MergedPart['products'] {
+  /** The products this part's customers showed, and each merger product's index among them (-1: none). */
+  private products(merger: Merger): { products: MergedPart['products']; at: Int32Array } {
     const texts = merger.descriptions()
     const out: MergedPart['products'] = []
+    const at = new Int32Array(merger.codes.length).fill(-1)
     merger.codes.forEach((stockCode, g) => {
       const customerId = this.firstCustomer[g]
       if (customerId === undefined) return
+      at[g] = out.length
       out.push({ stockCode, customerId, key: this.firstKey[g]!, cleaned: this.cleaned[g] === true, descriptions: texts.get(stockCode) ?? new Map() })
     })
-    return out
+    return { products: out, at }
   }
 }

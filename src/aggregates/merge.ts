@@ -146,7 +146,7 @@ export function mergePart(datasets: readonly DatasetAggregate[], options: MergeO
       partials = [p]
       w = {}
     }
-    part.add(id, merger.merge(partials, w, stats), merger.codes)
+    part.add(id, merger.merge(partials, w, stats))
   }
   return part.result(merger, rebuilt)
 }
