@@ -8,13 +8,19 @@
 //             beside the first, the API's peak RSS over the three
 //   train     a training on the three x10 datasets beside a training on the full file, each in a
 //             fresh worker process (its peak RSS is the training's)
-//   workers   N training jobs on the full file drained by one worker process, then by two
+//   workers   a training on the three x10 datasets (those of x10x3, uploaded once) run by one
+//             worker process, then by two (the second just subscribed: it takes merge-range jobs
+//             of the training's merges, issue 14 point 4): wall time, each process's peak RSS and
+//             the ranges each ran, beside the one-process run
+//   drain     N training jobs on the full file drained by one worker process, then by two
 //   ten       (only with --ten) a training on ten x10 datasets (54 M rows): time and peak RSS
 //
-//   npm run bench -- scale [--cases full,x10x3,train,workers] [--ten] [--quick]
-// --quick: the full-file case and two jobs for `workers` only.
+//   npm run bench -- scale [--cases full,x10x3,train,workers,drain] [--ten] [--quick] [--smoke]
+// --quick: the full-file case and two jobs for `drain` only. --smoke: the x10 cases on three x1
+// copies instead (minutes, not tens of them: checks the cases run, measures nothing worth keeping).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import pg from 'pg'
 import { ROOT, fmt, fullFile, peakRssMiB, runChild, scaledFile, scratchDatabase, startServer, table, upload, type Server } from './lib/common.ts'
 
 type Row = Record<string, string | number>
@@ -72,26 +78,44 @@ async function uploadUntilReady(api: Server, file: string): Promise<{ id: string
   return { id, to201: res.ms, toAggregates: performance.now() - started, rows: res.body.rows.read as number }
 }
 
-/** One training on `datasetIds` in a fresh worker process: wall time and that process's peak RSS. */
-async function trainInWorker(api: Server, db: string, datasetIds: string[]): Promise<{ ms: number; peakMiB: number }> {
-  console.log(`  training on ${datasetIds.length} dataset(s)`)
+/** One training on `datasetIds` run by `n` fresh worker processes: wall time, each one's peak RSS and merge ranges run. */
+async function trainInWorkers(api: Server, db: string, datasetIds: string[], n = 1): Promise<{ ms: number; peaks: number[]; ranges: number[] }> {
+  console.log(`  training on ${datasetIds.length} dataset(s), ${n} worker process(es)`)
   const res = await fetch(`${api.base}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ datasetIds, activate: 'never', seed: 1 }) })
   const job = (await res.json()) as any
   if (res.status !== 202) throw new Error(`POST /train: ${res.status} ${JSON.stringify(job)}`)
   const started = performance.now()
-  const w = worker(db)
-  let peakMiB = 0
+  const since = new Date()
+  const procs: ChildProcess[] = []
+  for (let i = 0; i < n; i++) procs.push(worker(db))
+  const peaks = procs.map(() => 0)
+  const sample = () => procs.forEach((p, i) => { if (p.exitCode === null) peaks[i] = Math.max(peaks[i]!, peakRssMiB(p.pid!)) })
   try {
     await until('training', 3600, async () => {
-      if (w.exitCode === null) peakMiB = Math.max(peakMiB, peakRssMiB(w.pid!))
+      sample()
       const j = (await (await fetch(`${api.base}/jobs/${job.id}`)).json()) as any
       if (j.status === 'failed' || j.status === 'canceled') throw new Error(`training ${j.status}: ${j.error}`)
       return j.status === 'succeeded'
     })
-    peakMiB = Math.max(peakMiB, peakRssMiB(w.pid!))
-    return { ms: performance.now() - started, peakMiB }
+    sample()
+    const ms = performance.now() - started
+    return { ms, peaks, ranges: await rangesBy(db, procs, since) }
   } finally {
-    await stopAll([w])
+    await stopAll(procs)
+  }
+}
+
+/** Merge-range jobs completed since `since`, per process (their output names the worker, pid included). */
+async function rangesBy(db: string, procs: ChildProcess[], since: Date): Promise<number[]> {
+  const c = new pg.Client({ connectionString: db })
+  await c.connect()
+  try {
+    const { rows } = await c.query<{ worker: string; n: number }>(
+      `SELECT output->>'worker' AS worker, count(*)::int AS n FROM pgboss.job WHERE name = 'merge-range' AND state = 'completed' AND completed_on >= $1 GROUP BY 1`, [since])
+    const pid = (w: string) => Number(/:(\d+)(?::|$)/.exec(w)?.[1])
+    return procs.map((p) => rows.filter((r) => pid(r.worker) === p.pid).reduce((a, r) => a + r.n, 0))
+  } finally {
+    await c.end()
   }
 }
 
@@ -119,11 +143,13 @@ async function fullCase(rows: Row[]): Promise<void> {
   })
 }
 
-async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean): Promise<void> {
+async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean, smoke: boolean): Promise<void> {
+  // --smoke: x1 copies (other customers each) stand in for the x10 files; the labels still say x10.
+  const copies = smoke ? 1 : 10
   await withApi(async (api, db) => {
     const x1 = cases.has('train') ? await uploadUntilReady(api, fullFile()) : null
     const idle = peakRssMiB(api.child.pid!)
-    const files = await Promise.all([0, 10, 20].map((first) => scaledFile(10, first)))
+    const files = await Promise.all([smoke ? 1 : 0, 10, 20].map((first) => scaledFile(copies, first)))
     const ups = []
     for (const file of files) ups.push(await uploadUntilReady(api, file))
     const first = ups[0]!
@@ -131,16 +157,17 @@ async function x10Cases(rows: Row[], cases: Set<string>, ten: boolean): Promise<
       rows.push({ case: `x10 upload ${i + 1} of 3 (${up.rows} rows) → aggregates`, 's': fmt(up.toAggregates / 1000), baseline: 'the first x10 upload', 'baseline s': fmt(first.toAggregates / 1000), ratio: fmt(up.toAggregates / first.toAggregates), 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
     }
     rows.push({ case: `API peak RSS over the three (idle ${fmt(idle, 0)} MiB before)`, 's': '', baseline: '', 'baseline s': '', ratio: '', 'peak RSS MiB': fmt(peakRssMiB(api.child.pid!), 0) })
+    if (cases.has('workers')) await workersCase(rows, api, db, ups.map((u) => u.id))
     if (x1) {
-      const one = await trainInWorker(api, db, [x1.id])
-      const three = await trainInWorker(api, db, ups.map((u) => u.id))
-      rows.push({ case: 'training on the full file (worker process)', 's': fmt(one.ms / 1000), baseline: '', 'baseline s': '', ratio: '1.00', 'peak RSS MiB': fmt(one.peakMiB, 0) })
-      rows.push({ case: 'training on the three x10 (16.3 M rows)', 's': fmt(three.ms / 1000), baseline: 'training on the full file', 'baseline s': fmt(one.ms / 1000), ratio: fmt(three.ms / one.ms), 'peak RSS MiB': fmt(three.peakMiB, 0) })
+      const one = await trainInWorkers(api, db, [x1.id])
+      const three = await trainInWorkers(api, db, ups.map((u) => u.id))
+      rows.push({ case: 'training on the full file (worker process)', 's': fmt(one.ms / 1000), baseline: '', 'baseline s': '', ratio: '1.00', 'peak RSS MiB': fmt(one.peaks[0]!, 0) })
+      rows.push({ case: 'training on the three x10 (16.3 M rows)', 's': fmt(three.ms / 1000), baseline: 'training on the full file', 'baseline s': fmt(one.ms / 1000), ratio: fmt(three.ms / one.ms), 'peak RSS MiB': fmt(three.peaks[0]!, 0) })
       if (ten) {
         const more = []
-        for (const start of [30, 40, 50, 60, 70, 80, 90]) more.push(await uploadUntilReady(api, await scaledFile(10, start)))
-        const all = await trainInWorker(api, db, [...ups, ...more].map((u) => u.id))
-        rows.push({ case: 'training on ten x10 (54 M rows)', 's': fmt(all.ms / 1000), baseline: 'training on the three x10', 'baseline s': fmt(three.ms / 1000), ratio: fmt(all.ms / three.ms), 'peak RSS MiB': fmt(all.peakMiB, 0) })
+        for (const start of [30, 40, 50, 60, 70, 80, 90]) more.push(await uploadUntilReady(api, await scaledFile(copies, start)))
+        const all = await trainInWorkers(api, db, [...ups, ...more].map((u) => u.id))
+        rows.push({ case: 'training on ten x10 (54 M rows)', 's': fmt(all.ms / 1000), baseline: 'training on the three x10', 'baseline s': fmt(three.ms / 1000), ratio: fmt(all.ms / three.ms), 'peak RSS MiB': fmt(all.peaks[0]!, 0) })
       }
     }
   })
@@ -172,7 +199,18 @@ async function drain(workers: number, jobs: number): Promise<number> {
   })
 }
 
-async function workersCase(rows: Row[], jobs: number): Promise<void> {
+/**
+ * Issue 14 point 4: the training on the three x10 run by one worker process, then by two (the
+ * second helps with the merges' ranges); each process's peak RSS, the ranges each ran.
+ */
+async function workersCase(rows: Row[], api: Server, db: string, datasetIds: string[]): Promise<void> {
+  const one = await trainInWorkers(api, db, datasetIds, 1)
+  const two = await trainInWorkers(api, db, datasetIds, 2)
+  rows.push({ case: `training on the three x10, 1 worker process (ranges run: ${one.ranges.join(' / ')})`, 's': fmt(one.ms / 1000), baseline: '', 'baseline s': '', ratio: '1.00', 'peak RSS MiB': fmt(one.peaks[0]!, 0) })
+  rows.push({ case: `training on the three x10, 2 worker processes (ranges run: ${two.ranges.join(' / ')})`, 's': fmt(two.ms / 1000), baseline: '1 worker process', 'baseline s': fmt(one.ms / 1000), ratio: fmt(two.ms / one.ms), 'peak RSS MiB': two.peaks.map((p) => fmt(p, 0)).join(' / ') })
+}
+
+async function drainCase(rows: Row[], jobs: number): Promise<void> {
   const one = await drain(1, jobs)
   const two = await drain(2, jobs)
   rows.push({ case: `${jobs} training jobs, 1 worker process`, 's': fmt(one / 1000), baseline: '', 'baseline s': '', ratio: '1.00', 'peak RSS MiB': '' })
@@ -182,11 +220,11 @@ async function workersCase(rows: Row[], jobs: number): Promise<void> {
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick')
   const i = args.indexOf('--cases')
-  const cases = new Set(i >= 0 ? args[i + 1]!.split(',') : quick ? ['full', 'workers'] : ['full', 'x10x3', 'train', 'workers'])
+  const cases = new Set(i >= 0 ? args[i + 1]!.split(',') : quick ? ['full', 'drain'] : ['full', 'x10x3', 'train', 'workers', 'drain'])
   const rows: Row[] = []
   if (cases.has('full')) await fullCase(rows)
-  if (cases.has('x10x3') || cases.has('train')) await x10Cases(rows, cases, args.includes('--ten'))
-  if (cases.has('workers')) await workersCase(rows, quick ? 2 : 4)
+  if (cases.has('x10x3') || cases.has('train') || cases.has('workers')) await x10Cases(rows, cases, args.includes('--ten'), args.includes('--smoke'))
+  if (cases.has('drain')) await drainCase(rows, quick ? 2 : 4)
   table(rows)
   console.log('\n(ratio: this row\'s seconds over its baseline\'s, both measured in this run; a worker process\'s start-up is in its training\'s time)')
 }

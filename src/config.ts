@@ -15,6 +15,13 @@ export interface Config {
   /** NODE_ENV=production: the service refuses to run open unless AUTH=off. */
   production: boolean
   worker: 'inline' | 'off'
+  /**
+   * MERGE_FAN_OUT (`on`, `off`): a standalone worker process's training merges stored aggregates
+   * as merge-range jobs by customer-hash range, and the process takes other trainings' ranges;
+   * `off`: each training merges all its ranges itself and the process takes none. The API's inline
+   * worker never fans out (its trainings run in a thread without the job queue).
+   */
+  mergeFanOut: boolean
   logLevel: string
   maxUploadBytes: number
   /** Bound on decompressed upload size (gzip or xlsx), against decompression bombs. */
@@ -93,6 +100,13 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(`${name} must be 1 or 0, got "${env[name]}"`)
 }
 
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = (env[name] ?? '').trim().toLowerCase()
+  if (value === '') return fallback
+  if (value === 'on' || value === 'off') return value === 'on'
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`)
+}
+
 function authMode(raw: string | undefined): Config['auth'] {
   const value = (raw ?? '').trim().toLowerCase()
   if (value === '') return 'auto'
@@ -113,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authMode(env.AUTH),
     production: env.NODE_ENV === 'production',
     worker,
+    mergeFanOut: onOff(env, 'MERGE_FAN_OUT', true),
     logLevel: env.LOG_LEVEL ?? 'info',
     maxUploadBytes,
     maxInflatedBytes: int(env, 'MAX_INFLATED_BYTES', Math.max(4096 * MiB, 20 * maxUploadBytes), 1),

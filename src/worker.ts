@@ -15,7 +15,10 @@ async function main() {
   const db = await openDatabase(config)
   await migrate(db)
   const webhooks = policyOf(config)
-  const worker = startWorker(db, trainingJob(db, webhooks), { logger: log, webhooks })
+  // Fanned out, a training's merge is merge-range jobs; this process runs its own trainings' and
+  // helps any other's (MERGE_FAN_OUT=off: neither).
+  const fanOut = config.mergeFanOut
+  const worker = startWorker(db, trainingJob(db, webhooks, { fanOut }), { logger: log, webhooks, mergeRanges: fanOut })
   log.info({ worker: worker.id }, 'worker started')
   const shutdown = (signal: string) => {
     log.info({ signal }, 'worker shutting down')

@@ -91,6 +91,10 @@ t.test(`migrations and every Prisma model on ${backend}`, async (t) => {
   await db.prisma.datasetFeatures.delete({ where: { datasetId: features.datasetId } })
   await db.prisma.predictionLog.create({ data: { modelVersion: 1, segment: 0, features: [1, 2.5] } })
   t.same((await db.prisma.predictionLog.findFirstOrThrow()).features, [1, 2.5], 'prediction log rows round-trip')
+  const batch = '00000000-0000-4000-8000-0000000000b1'
+  await db.prisma.mergePart.create({ data: { batch, index: 3, bytes: new Uint8Array([1, 2, 3]) } })
+  t.same(Array.from((await db.prisma.mergePart.findUniqueOrThrow({ where: { batch_index: { batch, index: 3 } } })).bytes), [1, 2, 3], 'merge parts round-trip')
+  await db.prisma.mergePart.deleteMany({ where: { batch } })
 
   const changed = all.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m))
   await t.rejects(migrate(db, changed), /was changed after it was applied/, 'an edited, applied migration is refused')

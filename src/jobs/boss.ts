@@ -14,6 +14,12 @@ export const TRAIN_DEAD_QUEUE = 'train-dead'
 export const SCHEDULE_QUEUE = 'train-schedule'
 /** Webhook deliveries; `data` is `{ deliveryId }`, a row of `webhook_deliveries` (src/webhooks/). */
 export const WEBHOOK_QUEUE = 'webhook'
+/**
+ * One customer-hash range of a training's merge (src/training/merge-jobs.ts); `data` is a
+ * RangeJob. Sent by the merge's coordinator (src/training/merge-fan-out.ts), run by it or by any
+ * standalone worker process.
+ */
+export const MERGE_QUEUE = 'merge-range'
 
 /** A worker proves it is alive this often (pg-boss sends the heartbeat every half of it). */
 export const HEARTBEAT_SECONDS = 30
@@ -56,6 +62,18 @@ async function start(db: Database): Promise<PgBoss> {
   await boss.createQueue(SCHEDULE_QUEUE, { retryLimit: 3, retryDelay: 5, retryBackoff: true })
   // Each delivery is sent with the configured retry policy (src/webhooks/events.ts); an attempt is bounded by its own timeout.
   await boss.createQueue(WEBHOOK_QUEUE, { retryBackoff: true, expireInSeconds: 300 })
+  await boss.createQueue(MERGE_QUEUE, {
+    // A range that failed (its worker died, the database blinked) runs again; one that fails every
+    // time fails for good, and its coordinator stops waiting.
+    retryLimit: MAX_ATTEMPTS - 1,
+    retryDelay: 1,
+    retryBackoff: true,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+    // A range takes seconds; the heartbeat catches a dead worker, the clock only a stuck one.
+    expireInSeconds: 3600,
+    // Nothing reads a range job once its batch is merged (its part is in merge_parts meanwhile).
+    deleteAfterSeconds: 24 * 3600,
+  })
   db.onClose(async () => {
     started.delete(db)
     await boss.stop({ graceful: true, timeout: 10_000, close: false })

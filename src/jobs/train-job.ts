@@ -18,6 +18,12 @@ export interface TrainingJobOptions {
    * its own trains and saves in its main thread.
    */
   thread?: boolean
+  /**
+   * Without a thread (a standalone worker process): the merge of stored aggregates fans out into
+   * merge-range jobs that any worker process may run (MERGE_FAN_OUT). A training thread keeps the
+   * in-process loop: it has no pg-boss, and the API's event loop must not run merges.
+   */
+  fanOut?: boolean
 }
 
 /** With a webhook policy, an activation is told to webhook subscribers (model.activated, segments.moved). */
@@ -39,7 +45,7 @@ export function trainingJob(db: Database, webhooks?: WebhookPolicy, options: Tra
     try {
       trained = options.thread
         ? await trainInThread(db, trainingParams, { previousVersion: active, stage: ctx.stage, signal: ctx.signal })
-        : { training: await runTraining(db, trainingParams, { previous: await previous(), stage: ctx.stage }) }
+        : { training: await runTraining(db, trainingParams, { previous: await previous(), stage: ctx.stage, fanOut: options.fanOut ? { signal: ctx.signal } : undefined }) }
     } catch (err) {
       if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
       throw err

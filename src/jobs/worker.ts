@@ -7,7 +7,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Job } from 'pg-boss'
 import type { Database } from '../db/database.ts'
 import { appendLog, attemptFailed, beginAttempt, finish, release, setStage, type Attempt } from './attempt.ts'
-import { bossFor, SCHEDULE_QUEUE, TRAIN_DEAD_QUEUE, TRAIN_QUEUE, WEBHOOK_QUEUE } from './boss.ts'
+import { bossFor, MERGE_QUEUE, SCHEDULE_QUEUE, TRAIN_DEAD_QUEUE, TRAIN_QUEUE, WEBHOOK_QUEUE } from './boss.ts'
+import { runRangeJob, type RangeJob } from '../training/merge-jobs.ts'
 import { deliveryHandler, emit, type WebhookPolicy } from '../webhooks/events.ts'
 import type { LogLevel } from './queue.ts'
 import { runSchedule } from './schedules.ts'
@@ -46,6 +47,12 @@ export interface WorkerOptions {
   logger?: FastifyBaseLogger
   /** With a policy, this worker also delivers webhooks and emits `job.failed`. */
   webhooks?: WebhookPolicy
+  /**
+   * This worker also runs merge-range jobs (any training's customer-hash ranges,
+   * src/training/merge-jobs.ts): standalone worker processes do, so a second one helps a running
+   * training. Not the API's inline worker: its event loop must not run merges.
+   */
+  mergeRanges?: boolean
 }
 
 export interface Worker {
@@ -149,6 +156,18 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
     workIds.push([TRAIN_DEAD_QUEUE, await boss.work<TrainData>(TRAIN_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, dead)])
     workIds.push([SCHEDULE_QUEUE, await boss.work<{ schedule: string; train: object }>(SCHEDULE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 },
       async ([job]) => runSchedule(db, job!.data, job!.id, log))])
+    if (options.mergeRanges) {
+      let merges = ''
+      const merge = async ([job]: Job<RangeJob>[]) => {
+        // As for trainings: after a range, look for the next one at once.
+        boss.notifyWorker(merges)
+        await runRangeJob(db, job!.data)
+        // Kept as the job's output: which process ran the range.
+        return { worker: id }
+      }
+      merges = await boss.work<RangeJob>(MERGE_QUEUE, { batchSize: 1, pollingIntervalSeconds }, merge)
+      workIds.push([MERGE_QUEUE, merges])
+    }
     if (options.webhooks) {
       workIds.push([WEBHOOK_QUEUE, await boss.work<{ deliveryId: string }>(WEBHOOK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, deliveryHandler(db, options.webhooks))])
     }

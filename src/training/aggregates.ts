@@ -3,11 +3,15 @@
 // reading transactions only for the customers the merge must rebuild exactly (an invoice shared
 // across datasets, or a rule-2 key split by the window). One dataset over all its days gives
 // buildFeatures' build bit for bit (exact.ts); any other merge equals it to ~1e-14 relative.
-import { customersToRebuild, decodeAggregate, finishMerge, mergePart, rebuildCustomers, splitRange, type DayWindow, type HashRange, type MergedPart } from '../aggregates/index.ts'
+import { finishMerge, splitRange, type DayWindow, type MergedPart } from '../aggregates/index.ts'
 import type { Database } from '../db/database.ts'
-import { parseCopyRows } from '../datasets/read.ts'
 import type { BuildResult } from '../pipeline/features.ts'
-import type { Transaction } from '../pipeline/types.ts'
+import type { FanOut } from './merge-fan-out.ts'
+import { cachedAggregates } from './merge-jobs.ts'
+import { loadAggregates, mergeRange } from './merge-range.ts'
+
+export { loadAggregates } from './merge-range.ts'
+export type { FanOut } from './merge-fan-out.ts'
 
 export interface AggregateWindow {
   /** Day numbers (pipeline/calendar.ts): days kept are from <= day <= asOf. */
@@ -24,48 +28,29 @@ export interface AggregateWindow {
  */
 export const RANGE_BYTES = 4 * 2 ** 20
 
-const quote = (s: string) => `'${s.replace(/'/g, "''")}'`
-
-/** The datasets' stored aggregates (bytes), in the order given; null when one has none. */
-export async function loadAggregates(db: Database, datasetIds: readonly string[]): Promise<Uint8Array[] | null> {
-  const rows = await db.query<{ dataset_id: string; bytes: Uint8Array }>('SELECT dataset_id::text AS dataset_id, bytes FROM dataset_aggregates WHERE dataset_id = ANY($1::uuid[])', [datasetIds])
-  const byId = new Map(rows.map((r) => [r.dataset_id, r.bytes]))
-  if (datasetIds.length === 0 || datasetIds.some((id) => !byId.has(id))) return null
-  return datasetIds.map((id) => byId.get(id)!)
-}
-
 /**
  * The merge of `stored` (the aggregates of `datasetIds`, same order) over the window, one
  * customer-hash range at a time: the rows of the customers to rebuild are read in (dataset
- * order, file order), nothing else.
+ * order, file order), nothing else. With `fanOut` and more than one range, the ranges are
+ * merge-range jobs (merge-fan-out.ts) that any standalone worker process may run; only a caller
+ * that may use the job queue passes it (a standalone worker's training: not the training thread,
+ * which has no pg-boss, nor the API process, whose event loop must not run merges). Either way
+ * the same ranges give the same parts, so the same build bit for bit.
  */
-export async function mergeStored(db: Database, datasetIds: readonly string[], stored: readonly Uint8Array[], window: DayWindow = {}, rangeBytes = RANGE_BYTES): Promise<BuildResult> {
+export async function mergeStored(db: Database, datasetIds: readonly string[], stored: readonly Uint8Array[], window: DayWindow = {}, rangeBytes = RANGE_BYTES, fanOut?: FanOut): Promise<BuildResult> {
   const bytes = stored.reduce((n, b) => n + b.length, 0)
-  const parts: MergedPart[] = []
-  for (const range of splitRange(Math.max(1, Math.ceil(bytes / rangeBytes)))) parts.push(await mergeRange(db, datasetIds, stored, window, range))
+  const ranges = splitRange(Math.max(1, Math.ceil(bytes / rangeBytes)))
+  let parts: MergedPart[] = []
+  // Imported when used: the training thread and drift never load the job queue.
+  if (fanOut && ranges.length > 1) parts = await (await import('./merge-fan-out.ts')).fanOutMerge(db, datasetIds, window, ranges, fanOut)
+  else for (const range of ranges) parts.push(await mergeRange(db, datasetIds, stored, window, range))
   return finishMerge(parts, { asOf: window.asOf })
 }
 
-async function mergeRange(db: Database, datasetIds: readonly string[], stored: readonly Uint8Array[], window: DayWindow, range: HashRange): Promise<MergedPart> {
-  const aggs = stored.map((b) => decodeAggregate(b, { range }))
-  const ids = customersToRebuild(aggs, { ...window, range })
-  let rebuilt = new Map()
-  if (ids.length > 0) {
-    const order = `ARRAY[${datasetIds.map((id) => `${quote(id)}::uuid`).join(',')}]`
-    const select = `SELECT invoice_no, stock_code, description, quantity, extract(epoch FROM invoice_date)::bigint, unit_price, customer_id, country
-      FROM transactions WHERE dataset_id = ANY(${order}) AND customer_id IN (${ids.map(quote).join(',')})
-      ORDER BY customer_id COLLATE "C", array_position(${order}, dataset_id), sheet, line`
-    const all: Transaction[] = []
-    for await (const batch of parseCopyRows(db.copyOut(select))) for (const r of batch) all.push(r)
-    rebuilt = rebuildCustomers(ids, all, window)
-  }
-  return mergePart(aggs, { ...window, range, rebuilt })
-}
-
 /** The features of `datasetIds` (in order) from their aggregates, or null when one has none stored. */
-export async function loadMergedAggregates(db: Database, datasetIds: readonly string[], options: AggregateWindow = {}): Promise<BuildResult | null> {
+export async function loadMergedAggregates(db: Database, datasetIds: readonly string[], options: AggregateWindow & { fanOut?: FanOut } = {}): Promise<BuildResult | null> {
   const aggs = await loadAggregates(db, datasetIds)
-  return aggs && mergeStored(db, datasetIds, aggs, { asOf: options.asOf, from: options.window?.from }, options.rangeBytes)
+  return aggs && mergeStored(db, datasetIds, aggs, { asOf: options.asOf, from: options.window?.from }, options.rangeBytes, options.fanOut)
 }
 
 /** What a training reads: every day's features, and those of a window (asOf, first day). */
@@ -83,15 +68,18 @@ export interface StoredFeatures {
  * The datasets' features from their aggregates; null when one has none (a file whose dates were
  * re-read day first is stored without them: the caller builds from its transactions).
  */
-export async function storedFeatures(db: Database, datasetIds: readonly string[]): Promise<StoredFeatures | null> {
-  const aggs = await loadAggregates(db, datasetIds)
+export async function storedFeatures(db: Database, datasetIds: readonly string[], options: { fanOut?: FanOut } = {}): Promise<StoredFeatures | null> {
+  const { fanOut } = options
+  // Fanned out, the bytes come through the range jobs' cache: the ranges this process runs itself
+  // read no second copy.
+  const aggs = await (fanOut ? cachedAggregates(db, datasetIds) : loadAggregates(db, datasetIds))
   if (aggs === null) return null
-  const full = await mergeStored(db, datasetIds, aggs)
+  const full = await mergeStored(db, datasetIds, aggs, {}, RANGE_BYTES, fanOut)
   return {
     full,
     async windowed(asOf, from) {
-      const tables = await mergeStored(db, datasetIds, aggs, { asOf, from })
-      const wide = from === undefined ? full : await mergeStored(db, datasetIds, aggs, { from })
+      const tables = await mergeStored(db, datasetIds, aggs, { asOf, from }, RANGE_BYTES, fanOut)
+      const wide = from === undefined ? full : await mergeStored(db, datasetIds, aggs, { from }, RANGE_BYTES, fanOut)
       return { ...tables, cleaning: wide.cleaning, purchaseDays: wide.purchaseDays }
     },
   }

@@ -4,7 +4,7 @@
 // products.
 import type { Database } from '../db/database.ts'
 import { featuresOf } from '../datasets/features-store.ts'
-import { storedFeatures } from './aggregates.ts'
+import { storedFeatures, type FanOut } from './aggregates.ts'
 import type { ModelBundle } from '../pipeline/bundle.ts'
 import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/features.ts'
 import { train, type TrainResult } from '../pipeline/train.ts'
@@ -35,6 +35,11 @@ export interface TrainingHooks {
   previous?: ModelBundle
   /** Called at each stage boundary (a job reports progress and checks for a cancel there). */
   stage?: StageFn
+  /**
+   * The merge of stored aggregates fans out as merge-range jobs (training/merge-fan-out.ts): only
+   * a standalone worker process's training passes it (it needs pg-boss on the main thread).
+   */
+  fanOut?: FanOut
 }
 
 /** Transaction batches grouped by customer (see datasets/read.ts), e.g. a file read by the CLI. */
@@ -78,7 +83,7 @@ export async function runTraining(from: Database | TransactionBatches, params: M
   const ids = params.datasetIds ?? []
   // The datasets' stored aggregates, merged (training/aggregates.ts): no pass over the rows, for
   // any datasets, asOf or window.
-  const stored = await storedFeatures(from, ids)
+  const stored = await storedFeatures(from, ids, { fanOut: hooks.fanOut })
   const full = stored?.full ?? (await featuresOf(from, ids))
   const window = valueWindow(full, params)
   const { fromDay } = window
