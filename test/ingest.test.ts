@@ -15,7 +15,7 @@ import { detectDelimiter } from '../src/ingest/csv.ts'
 import { normalizeHeader, resolveColumns } from '../src/ingest/headers.ts'
 import { createSummary } from '../src/ingest/summary.ts'
 import { decodeWindows1252 } from '../src/ingest/text.ts'
-import { readUpload, type UploadHints, type UploadResult } from '../src/ingest/upload.ts'
+import { DEFAULT_BATCH_SIZE, readUpload, type UploadHints, type UploadResult } from '../src/ingest/upload.ts'
 import { cleanCode, excelSerialToMs, parseDateText, parseDecimal, parseInteger } from '../src/ingest/values.ts'
 import { FULL_DATA } from './helpers/data.ts'
 
@@ -88,7 +88,7 @@ tap.test('the 445-customer sample: figures, hash, batches', async (t) => {
   let batches = 0
   let first: Line | undefined
   for await (const batch of reader.batches) {
-    t.ok(batch.rows.length + batch.rejections.length <= 5000 + 1000, 'batches of about 5,000 rows')
+    t.ok(batch.rows.length + batch.rejections.length <= DEFAULT_BATCH_SIZE + 1000, `batches of about ${DEFAULT_BATCH_SIZE} rows`)
     first ??= batch.rows[0]
     summary.add(batch.rows)
     rejected += batch.rejections.length

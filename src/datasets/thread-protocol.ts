@@ -5,7 +5,7 @@ import type { FieldError } from '../errors.ts'
 import type { UploadHints } from '../ingest/upload.ts'
 import type { EncodedTotals } from './encode.ts'
 
-/** CSV chunks (one parse batch each, ~0.5 MB) the thread may post before the COPY takes them. */
+/** CSV chunks (one parse batch each, ~70 KB) the thread may post before the COPY takes them. */
 export const CSV_WINDOW = 4
 /** Body chunks sent to the thread before its reader takes them, and their largest size. */
 export const INPUT_WINDOW = 8
