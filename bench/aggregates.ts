@@ -53,6 +53,7 @@ const modes: Record<string, (args: string[]) => Promise<object>> = {
       for (let i = 0; i < rs.length; i++) b.push(rs[i]!)
     })
     const state = b.stateBytes()
+    const rule2 = b.duplicateStats()
     const built = performance.now() - t
     const e = performance.now()
     const bytes = b.encode()
@@ -64,6 +65,7 @@ const modes: Record<string, (args: string[]) => Promise<object>> = {
     const days = agg.customers.reduce((n, c) => n + c.days.length, 0)
     return {
       rows, customers: agg.customers.length, customerDays: days, ms: built, encodeMs, decodeMs, bytes: bytes.length, stateMiB: state / 2 ** 20,
+      rule2MiB: rule2.bytes / 2 ** 20, rule2BloomKeys: rule2.bloomKeys, rule2Blocks: rule2.blocks, rule2Reappearances: rule2.reappearances, flagged: agg.customers.filter((c) => c.rebuild === true).length,
       bytesPerCustomer: bytes.length / agg.customers.length, bytesPerCustomerDay: bytes.length / days, peakRssMiB: peak(),
     }
   },

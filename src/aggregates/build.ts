@@ -3,7 +3,8 @@
 // StreamingCleaner does on the dataset alone (docs/pipeline.md section 2, rules 1-6 in order).
 //
 // The state is compact (docs/decisions.md): closed customer-days live in typed-array columns and
-// an IntPool (day-store.ts), rule 2's keys in a typed-array hash table (dedupe.ts); what stays on
+// an IntPool (day-store.ts), rule 2's keys in a typed-array hash table for the current invoice
+// block and a Bloom filter for the earlier ones (dedupe.ts); what stays on
 // the JS heap is one small record per customer (its id, invoice numbers, day index) and the
 // dataset's dictionaries. `encode()` writes the aggregate customer by customer from that state,
 // so the whole aggregate never exists as JS objects in the upload's thread.
@@ -36,6 +37,8 @@ class CustomerBuild {
   readonly spend = new SpendSums()
   lastInvoiceNo: string | null = null
   lastInvoice = -1
+  /** A row may duplicate one of an earlier block of its invoice (dedupe.ts): never trust the partial. */
+  rebuild = false
   constructor(id: string) {
     this.id = id
   }
@@ -98,16 +101,22 @@ export class AggregateBuilder {
   private readonly countryAt = new Map<string, number>()
   private readonly countries: string[] = []
   private invoiceSerials = 0
-  private readonly duplicates = new DuplicateKeys()
+  private readonly duplicates: DuplicateKeys
 
   // Calendar cache (rows of an invoice share their timestamp).
   private lastDate = Number.NaN
   private lastDayNo = 0
   private lastHour = 0
 
-  constructor(options: { range?: HashRange } = {}) {
+  /**
+   * `exactDuplicates`: rule 2 keeps every key exactly (a merge's rebuilds, whose rows are grouped
+   * by customer); by default only the current invoice block's keys are exact, earlier blocks' in a
+   * Bloom filter, and a customer whose invoice reappears with a Bloom hit is flagged `rebuild`.
+   */
+  constructor(options: { range?: HashRange; exactDuplicates?: boolean } = {}) {
     this.range = options.range ?? FULL_RANGE
     this.full = this.range.lo === 0 && this.range.hi >= 2 ** 32
+    this.duplicates = new DuplicateKeys({ exact: options.exactDuplicates === true })
   }
 
   /** Rows pushed so far (all of them, whatever their customer). */
@@ -118,6 +127,11 @@ export class AggregateBuilder {
   /** Bytes of build state outside the JS heap (typed arrays). */
   stateBytes(): number {
     return this.store.bytes() + this.duplicates.bytes()
+  }
+
+  /** Rule 2's share of `stateBytes` and its counts (benchmarks, tests). */
+  duplicateStats(): ReturnType<DuplicateKeys['stats']> & { bytes: number } {
+    return { ...this.duplicates.stats(), bytes: this.duplicates.bytes() }
   }
 
   push(tx: Transaction): void {
@@ -144,8 +158,13 @@ export class AggregateBuilder {
     const invoice = this.invoiceOf(c, tx.invoiceNo)
     const product = this.productOf(tx.stockCode)
     const desc = this.descriptionOf(description)
-    const firstDay = this.duplicates.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
-    if (firstDay !== null) {
+    const dk = this.duplicates
+    const firstDay = dk.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
+    if (firstDay === null) {
+      // Maybe a duplicate of a row in an earlier block of the invoice: kept here, and the
+      // customer's partial is rebuilt from its rows at every merge (merge.ts needsRebuild).
+      if (dk.uncertain) c.rebuild = true
+    } else {
       if (firstDay !== dayNo) c.splitKeys.push(firstDay, dayNo)
       return d.removeRow(RULE_DUPLICATE, 1)
     }
@@ -191,7 +210,7 @@ export class AggregateBuilder {
         const c = all.get(id)!
         const days = [...c.days.values()].sort((a, b) => store.dayOf(a) - store.dayOf(b)).map((k) => store.partial(k, multi))
         const exact = c.spend.result(days)
-        yield { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), days, ...(exact && { exact }), dictionary }
+        yield { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), ...(c.rebuild && { rebuild: true as const }), days, ...(exact && { exact }), dictionary }
       }
     }
     return { header: { rowsPushed: this.seq, range: this.range, guestDays, dictionary }, count: ids.length, customers: customers() }
@@ -364,6 +383,6 @@ function normalizeSplits(pairs: number[]): number[] {
 }
 
 /** The aggregate of `rows` (one dataset, file order). */
-export function buildAggregate(rows: Iterable<Transaction>, options: { range?: HashRange } = {}): DatasetAggregate {
+export function buildAggregate(rows: Iterable<Transaction>, options: { range?: HashRange; exactDuplicates?: boolean } = {}): DatasetAggregate {
   return new AggregateBuilder(options).pushAll(rows).finish()
 }

@@ -1,13 +1,15 @@
 // The aggregates' storage format: one byte string per dataset (or per customer), varints and
 // raw float64s, no compression library. Layout (docs/decisions.md has the reasoning):
 //
-//   "RSAG" u8:version=2 (1 is read too: it lacks the exact sums and purchase values)
+//   "RSAG" u8:version=3 (1 and 2 are read too: 1 lacks the exact sums and purchase values, both
+//   lack the customer flags, read as none)
 //   varint rowsPushed, range.lo, range.hi
 //   varint guestDays; per guest day: varint Δday (first: absolute), varint rows
 //   dictionary: varint n, n x (string code, varint variants, variants x string); varint countries, strings
 //   varint customers; per customer: varint byteLength, then
 //     string id; varint invoices, strings; varint splitKeys/2, pairs of varint day
-//     [version 2: the customer's exact spend sums (exact.ts writeExact)]
+//     [version 3: varint flags, bit 0 = rebuild (CustomerPartial.rebuild)]
+//     [version 2 on: the customer's exact spend sums (exact.ts writeExact)]
 //     varint days; per day (Δ from the previous day; seq values as zigzag Δ from the previous
 //     seq written for this customer, which keeps them to one or two bytes):
 //       varint head = stage | lines>0 << 3 | removed? << 4 | purchaseLines≠lines << 5
@@ -25,7 +27,7 @@ import { inRange } from './hash.ts'
 import { NO_REMOVALS, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type DayPartial, type HashRange } from './types.ts'
 
 const MAGIC = [0x52, 0x53, 0x41, 0x47] // "RSAG"
-const VERSION = 2
+const VERSION = 3
 const utf8 = new TextEncoder()
 const fromUtf8 = new TextDecoder()
 
@@ -162,6 +164,7 @@ function writeCustomer(w: Writer, c: CustomerPartial): void {
   for (const inv of c.invoices) w.string(inv)
   w.varint(c.splitKeys.length / 2)
   for (const d of c.splitKeys) w.zigzag(d)
+  w.varint(c.rebuild === true ? 1 : 0)
   writeExact(w, c.exact)
   w.varint(c.days.length)
   let prevDay = 0
@@ -221,6 +224,7 @@ function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary, ve
   for (let i = 0; i < invoices.length; i++) invoices[i] = r.string()
   const splitKeys: number[] = new Array(r.varint() * 2)
   for (let i = 0; i < splitKeys.length; i++) splitKeys[i] = r.zigzag()
+  const rebuild = version >= 3 && (r.varint() & 1) === 1
   const exact = version >= 2 ? readExact(r) : undefined
   const days: DayPartial[] = new Array(r.varint())
   let day = 0
@@ -273,7 +277,7 @@ function readCustomer(r: Reader, id: string, dictionary: AggregateDictionary, ve
     for (let i = 0; i < variants.length; i++) variants[i] = r.varint()
     days[k] = d
   }
-  return { customerId: id, invoices, splitKeys, days, ...(exact && { exact }), dictionary }
+  return { customerId: id, invoices, splitKeys, ...(rebuild && { rebuild: true as const }), days, ...(exact && { exact }), dictionary }
 }
 
 /** One dataset's aggregate as bytes. */
@@ -328,7 +332,7 @@ export function decodeAggregate(bytes: Uint8Array, options: { range?: HashRange 
   const r = new Reader(bytes)
   for (const b of MAGIC) if (r.u8() !== b) throw new Error('codec: not an aggregate (bad magic)')
   const version = r.u8()
-  if (version !== VERSION && version !== 1) throw new Error(`codec: version ${version} is not supported`)
+  if (version !== VERSION && version !== 1 && version !== 2) throw new Error(`codec: version ${version} is not supported`)
   const rowsPushed = r.varint()
   const stored: HashRange = { lo: r.varint(), hi: r.varint() }
   const range = options.range ?? stored

@@ -11,9 +11,11 @@
 // CustomerID, Quantity) occurred earlier in the concatenation. A key's rows share the customer
 // and the invoice, so a customer whose invoice sets (over rows that passed rule 1) are disjoint
 // across the chosen datasets has no duplicate across them and its partials simply add. A customer
-// with a shared invoice, or with a rule-2 key spread over days that the window separates, is
-// rebuilt from its raw rows (the caller's `fetchRows`), filtered to the window: exact, and rare
-// outside overlapping uploads.
+// with a shared invoice, or with a rule-2 key spread over days that the window separates, or whose
+// partial is flagged `rebuild` (an invoice that reappeared in its file with a possible duplicate
+// that the build's Bloom filter could not decide, dedupe.ts), is rebuilt from its raw rows (the
+// caller's `fetchRows`), filtered to the window: exact (the rebuild keeps every rule-2 key), and
+// rare outside overlapping uploads.
 import { DAY_MS } from '../pipeline/calendar.ts'
 import { CustomerStats } from '../pipeline/customer-stats.ts'
 import type { BuildResult } from '../pipeline/features.ts'
@@ -41,6 +43,8 @@ export interface MergeOptions extends DayWindow {
 
 /** Whether merging these partials (one per dataset, in order) needs the customer's raw rows. */
 export function needsRebuild(partials: readonly CustomerPartial[], window: DayWindow = {}): boolean {
+  // A partial whose rule 2 was not decided exactly (build.ts) is never trusted, even alone.
+  for (const p of partials) if (p.rebuild === true) return true
   const from = window.from ?? -Infinity
   const asOf = window.asOf ?? Infinity
   if (from !== -Infinity || asOf !== Infinity) {
@@ -76,7 +80,7 @@ export function mergeCustomer(partials: readonly CustomerPartial[], window: DayW
 
 /** The raw rows of one customer, filtered to the window, as a one-dataset partial (or null). */
 export function rebuildCustomer(customerId: string, rows: Iterable<Transaction>, window: DayWindow = {}): CustomerPartial | null {
-  const b = new AggregateBuilder()
+  const b = new AggregateBuilder({ exactDuplicates: true })
   for (const r of rows) {
     if (r.customerId !== customerId) throw new Error(`rebuild of customer ${customerId} was given a row of ${String(r.customerId)}`)
     if (inWindow(Math.floor(r.invoiceDate / DAY_MS), window)) b.push(r)
@@ -114,7 +118,7 @@ export function customersToRebuild(datasets: readonly DatasetAggregate[], option
  */
 export function rebuildCustomers(ids: readonly string[], rows: Iterable<Transaction>, window: DayWindow = {}): Map<string, CustomerPartial | null> {
   const wanted = new Set(ids)
-  const b = new AggregateBuilder()
+  const b = new AggregateBuilder({ exactDuplicates: true })
   for (const r of rows) {
     if (r.customerId === null || !wanted.has(r.customerId)) throw new Error(`rebuild was given a row of customer ${String(r.customerId)}, not asked for`)
     if (inWindow(Math.floor(r.invoiceDate / DAY_MS), window)) b.push(r)
@@ -165,7 +169,7 @@ function guestRows(datasets: readonly DatasetAggregate[], window: DayWindow): nu
 function rebuiltPartial(id: string, options: MergeOptions, window: DayWindow): CustomerPartial | null {
   if (options.rebuilt?.has(id)) return options.rebuilt.get(id)!
   if (options.fetchRows !== undefined) return rebuildCustomer(id, options.fetchRows(id), window)
-  throw new Error(`customer ${id} needs an exact rebuild (duplicates across datasets) and neither rebuilt nor fetchRows has it`)
+  throw new Error(`customer ${id} needs an exact rebuild (an invoice in two datasets, a rule-2 key the window splits, or a partial flagged rebuild) and neither rebuilt nor fetchRows has it`)
 }
 
 /** mergePart over every customer, then finishMerge: the training's features from aggregates. */

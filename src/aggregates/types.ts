@@ -78,6 +78,13 @@ export interface CustomerPartial {
    * that separates such days changes which row is "the first", so the customer is rebuilt then.
    */
   splitKeys: number[]
+  /**
+   * Set when an invoice of the customer reappeared after another invoice's rows in the file and
+   * one of its rows may duplicate a row of the earlier block (rule 2 keeps only the current
+   * block's keys exactly, dedupe.ts): the partial may count that row, so every merge rebuilds the
+   * customer from its raw rows (merge.ts needsRebuild). Absent: false.
+   */
+  rebuild?: true
   /** Ascending by day. */
   days: DayPartial[]
   /** The row sums of the customer's spend (exact.ts), when the day sums would differ from them. */

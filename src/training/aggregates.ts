@@ -1,7 +1,8 @@
 // Training's and drift's features from stored aggregates (issue 14 point 1): the datasets'
 // dataset_aggregates, built by the upload's own pass, decoded once and merged over a day window,
 // reading transactions only for the customers the merge must rebuild exactly (an invoice shared
-// across datasets, or a rule-2 key split by the window). One dataset over all its days gives
+// across datasets, a rule-2 key split by the window, or a partial the upload flagged `rebuild`:
+// src/aggregates/dedupe.ts). One dataset over all its days gives
 // buildFeatures' build bit for bit (exact.ts); any other merge equals it to ~1e-14 relative.
 import { finishMerge, splitRange, type DayWindow, type MergedPart } from '../aggregates/index.ts'
 import type { Database } from '../db/database.ts'
