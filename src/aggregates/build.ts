@@ -3,7 +3,7 @@
 // StreamingCleaner does on the dataset alone (docs/pipeline.md section 2, rules 1-6 in order).
 //
 // The state is compact (docs/decisions.md): closed customer-days live in typed-array columns and
-// an IntPool (day-store.ts), rule 2's keys in a typed-array hash table for the current invoice
+// a varint pool (day-store.ts, pool.ts), rule 2's keys in a typed-array hash table for the current invoice
 // block and a Bloom filter for the earlier ones (dedupe.ts); what stays on
 // the JS heap is one small record per customer (its id, invoice numbers, day index) and the
 // dataset's dictionaries. `encode()` writes the aggregate customer by customer from that state,
