@@ -4,7 +4,7 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Job } from 'pg-boss'
+import type { Job, PgBoss } from 'pg-boss'
 import type { Database } from '../db/database.ts'
 import { appendLog, attemptFailed, beginAttempt, finish, release, setStage, type Attempt } from './attempt.ts'
 import { bossFor, MERGE_QUEUE, SCHEDULE_QUEUE, TRAIN_DEAD_QUEUE, TRAIN_QUEUE, WEBHOOK_QUEUE } from './boss.ts'
@@ -104,6 +104,20 @@ async function runAttempt(db: Database, handler: JobHandler, job: Attempt, worke
   }
 }
 
+/** Subscribes this worker to merge-range jobs (any training's merge, merge-fan-out.ts); the pg-boss work id. */
+async function workMergeRanges(boss: PgBoss, db: Database, workerId: string, pollingIntervalSeconds: number): Promise<string> {
+  let merges = ''
+  const merge = async ([job]: Job<RangeJob>[]) => {
+    // As for trainings: after a range, look for the next one at once.
+    boss.notifyWorker(merges)
+    await runRangeJob(db, job!.data)
+    // Kept as the job's output: which process ran the range.
+    return { worker: workerId }
+  }
+  merges = await boss.work<RangeJob>(MERGE_QUEUE, { batchSize: 1, pollingIntervalSeconds }, merge)
+  return merges
+}
+
 export function startWorker(db: Database, handler: JobHandler, options: WorkerOptions = {}): Worker {
   const id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = options.logger
@@ -156,18 +170,7 @@ export function startWorker(db: Database, handler: JobHandler, options: WorkerOp
     workIds.push([TRAIN_DEAD_QUEUE, await boss.work<TrainData>(TRAIN_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, dead)])
     workIds.push([SCHEDULE_QUEUE, await boss.work<{ schedule: string; train: object }>(SCHEDULE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 },
       async ([job]) => runSchedule(db, job!.data, job!.id, log))])
-    if (options.mergeRanges) {
-      let merges = ''
-      const merge = async ([job]: Job<RangeJob>[]) => {
-        // As for trainings: after a range, look for the next one at once.
-        boss.notifyWorker(merges)
-        await runRangeJob(db, job!.data)
-        // Kept as the job's output: which process ran the range.
-        return { worker: id }
-      }
-      merges = await boss.work<RangeJob>(MERGE_QUEUE, { batchSize: 1, pollingIntervalSeconds }, merge)
-      workIds.push([MERGE_QUEUE, merges])
-    }
+    if (options.mergeRanges) workIds.push([MERGE_QUEUE, await workMergeRanges(boss, db, id, pollingIntervalSeconds)])
     if (options.webhooks) {
       workIds.push([WEBHOOK_QUEUE, await boss.work<{ deliveryId: string }>(WEBHOOK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, deliveryHandler(db, options.webhooks))])
     }
