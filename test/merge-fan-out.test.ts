@@ -12,7 +12,7 @@ import { bossFor, MERGE_QUEUE } from '../src/jobs/boss.ts'
 import { startWorker } from '../src/jobs/worker.ts'
 import type { BuildResult } from '../src/pipeline/features.ts'
 import { loadAggregates, mergeStored } from '../src/training/aggregates.ts'
-import { partBytes, partOf, type RangeJob } from '../src/training/merge-jobs.ts'
+import { cachedAggregates, dropCachedAggregates, partBytes, partOf, type RangeJob } from '../src/training/merge-jobs.ts'
 import { mergeRange } from '../src/training/merge-range.ts'
 import { DAY_MS } from '../src/pipeline/calendar.ts'
 import { testApp } from './helpers/app.ts'
@@ -53,6 +53,16 @@ t.test(`merge fan-out by customer-hash range, ${backend}`, async (t) => {
     return by
   }
   const workerOf = (j: { output: object }) => String((j.output as { worker?: string } | null)?.worker)
+
+  await t.test("the process' copy of the stored bytes: kept between jobs, let go when the merges are over", async (t) => {
+    const first = await cachedAggregates(db, ids)
+    t.equal(await cachedAggregates(db, ids), first, 'the next job of the batch reads no second copy')
+    dropCachedAggregates(ids)
+    const again = await cachedAggregates(db, ids)
+    t.not(again, first, 'after the drop the bytes are read again')
+    t.same(again, first, 'the same bytes')
+    dropCachedAggregates(ids)
+  })
 
   await t.test('a part round-trips through v8.serialize bit for bit', async (t) => {
     let rebuilt = 0

@@ -8,7 +8,7 @@ import { finishMerge, splitRange, type DayWindow, type MergedPart } from '../agg
 import type { Database } from '../db/database.ts'
 import type { BuildResult } from '../pipeline/features.ts'
 import type { FanOut } from './merge-fan-out.ts'
-import { cachedAggregates } from './merge-jobs.ts'
+import { cachedAggregates, dropCachedAggregates } from './merge-jobs.ts'
 import { loadAggregates, mergeRange } from './merge-range.ts'
 
 export { loadAggregates } from './merge-range.ts'
@@ -63,6 +63,8 @@ export interface StoredFeatures {
    * every day from `from` (the value model's holdout lies after asOf).
    */
   windowed(asOf: number, from?: number): Promise<BuildResult>
+  /** The merges are over: this process' cached copy of the stored bytes (merge-jobs.ts) is let go. */
+  release(): void
 }
 
 /**
@@ -83,5 +85,6 @@ export async function storedFeatures(db: Database, datasetIds: readonly string[]
       const wide = from === undefined ? full : await mergeStored(db, datasetIds, aggs, { from }, RANGE_BYTES, fanOut)
       return { ...tables, cleaning: wide.cleaning, purchaseDays: wide.purchaseDays }
     },
+    release: () => dropCachedAggregates(datasetIds),
   }
 }

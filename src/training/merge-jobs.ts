@@ -43,6 +43,13 @@ export function cachedAggregates(db: Database, datasetIds: readonly string[]): P
   return entry.bytes
 }
 
+/** Lets go of the cached aggregates of `datasetIds` (a coordinator's merges are over: its modelling must not hold them). */
+export function dropCachedAggregates(datasetIds: readonly string[]): void {
+  if (cache?.key !== datasetIds.join(',')) return
+  clearTimeout(cache.timer)
+  cache = null
+}
+
 // One range at a time per process: a worker process's own merge-range subscription and a
 // coordinator in the same process would otherwise interleave two merges on one event loop (no
 // faster, twice the memory). A job waiting here keeps its heartbeat.

@@ -94,16 +94,20 @@ export async function runTraining(from: Database | TransactionBatches, params: M
  */
 async function storedBuild(from: Database, ids: readonly string[], params: ValueParams, hooks: TrainingHooks): Promise<{ build: BuildResult; window: ValueWindow }> {
   const stored = await storedFeatures(from, ids, { fanOut: hooks.fanOut })
-  const full = stored?.full ?? (await featuresOf(from, ids))
-  const window = valueWindow(full, params)
-  const { fromDay } = window
-  if (window.asOfDay === window.lastDay && full.purchaseDays && fromDay === undefined) return { build: full, window }
-  // Features as of another day than the data's last, or over a rolling window: a merge of the
-  // window's days, or (datasets without aggregates) one more pass over the window's rows.
-  const build = stored
-    ? await stored.windowed(window.asOfDay, fromDay)
-    : await buildFeatures(readTransactions(from, ids, fromDay), { guestRows: await countGuestRows(from, ids, fromDay), asOf: window.asOfDay * 86_400_000 })
-  return { build, window }
+  try {
+    const full = stored?.full ?? (await featuresOf(from, ids))
+    const window = valueWindow(full, params)
+    const { fromDay } = window
+    if (window.asOfDay === window.lastDay && full.purchaseDays && fromDay === undefined) return { build: full, window }
+    // Features as of another day than the data's last, or over a rolling window: a merge of the
+    // window's days, or (datasets without aggregates) one more pass over the window's rows.
+    const build = stored
+      ? await stored.windowed(window.asOfDay, fromDay)
+      : await buildFeatures(readTransactions(from, ids, fromDay), { guestRows: await countGuestRows(from, ids, fromDay), asOf: window.asOfDay * 86_400_000 })
+    return { build, window }
+  } finally {
+    stored?.release()
+  }
 }
 
 function valueWindow(build: BuildResult, params: ValueParams): ValueWindow {
