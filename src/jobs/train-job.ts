@@ -45,7 +45,15 @@ export function trainingJob(db: Database, webhooks?: WebhookPolicy, options: Tra
     try {
       trained = options.thread
         ? await trainInThread(db, trainingParams, { previousVersion: active, stage: ctx.stage, signal: ctx.signal })
-        : { training: await runTraining(db, trainingParams, { previous: await previous(), stage: ctx.stage, fanOut: options.fanOut ? { signal: ctx.signal } : undefined }) }
+        : {
+            // The modelling in a thread of its own: this event loop carries the job's heartbeat.
+            training: await runTraining(db, trainingParams, {
+              previous: await previous(),
+              stage: ctx.stage,
+              fanOut: options.fanOut ? { signal: ctx.signal } : undefined,
+              modelThread: { signal: ctx.signal },
+            }),
+          }
     } catch (err) {
       if (err instanceof TooLittleData) throw new PermanentJobError(err.message)
       throw err

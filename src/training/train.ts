@@ -10,6 +10,7 @@ import { buildFeatures, recipeTable, type BuildResult } from '../pipeline/featur
 import { train, type TrainResult } from '../pipeline/train.ts'
 import type { FeatureTable, Transaction } from '../pipeline/types.ts'
 import { annotateSegments } from './annotate.ts'
+import { trainInModelThread } from './model-thread.ts'
 import type { ModelParams, TrainingParams, ValueParams } from './params.ts'
 import { countGuestRows, readTransactions } from '../datasets/read.ts'
 import { InvalidWindow, trainValue, valueWindow as windowOf, type ValueWindow } from './value.ts'
@@ -40,6 +41,12 @@ export interface TrainingHooks {
    * a standalone worker process's training passes it (it needs pg-boss on the main thread).
    */
   fanOut?: FanOut
+  /**
+   * The pipeline's train runs in a thread of its own (model-thread.ts), so this thread's event loop
+   * keeps turning meanwhile: a standalone worker's, whose job heartbeat is a timer on it. Aborting
+   * `signal` ends the thread.
+   */
+  modelThread?: { signal?: AbortSignal }
 }
 
 /** Transaction batches grouped by customer (see datasets/read.ts), e.g. a file read by the CLI. */
@@ -138,7 +145,11 @@ export async function trainOnFeatures(build: BuildResult, params: ModelParams, h
   const { recipe, k, kRange, seed } = params
   // Matching segment ids to the active model only makes sense within one recipe.
   const previous = hooks.previous?.recipe === recipe ? hooks.previous : undefined
-  const result = train({ table, yardstick: recipeTable(build, 'original'), annotate: annotateSegments(build.baskets) }, { recipe, k, kRange, seed, previous })
+  const yardstick = recipeTable(build, 'original')
+  const options = { recipe, k, kRange, seed, previous }
+  const result = hooks.modelThread
+    ? await trainInModelThread({ table, yardstick, baskets: build.baskets, options }, hooks.modelThread.signal)
+    : train({ table, yardstick, annotate: annotateSegments(build.baskets) }, options)
   await hooks.stage?.('value', 0.8)
   const started = performance.now()
   const value = trainValue(build, window)
