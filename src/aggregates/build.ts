@@ -14,7 +14,10 @@ import type { Transaction } from '../pipeline/types.ts'
 import { encodeAggregateFrom } from './codec.ts'
 import { DayBuild, DayStore } from './day-store.ts'
 import { DuplicateKeys } from './dedupe.ts'
-import { SpendSums } from './exact.ts'
+import { SpendTable } from './exact.ts'
+import { DayIndex } from './day-index.ts'
+import { InvoicePairs } from './invoice-pairs.ts'
+import { own } from './own.ts'
 import { inRange } from './hash.ts'
 import { FULL_RANGE, type AggregateDictionary, type CustomerPartial, type DatasetAggregate, type HashRange } from './types.ts'
 
@@ -27,20 +30,18 @@ const KEPT_STAGE = 6
 
 class CustomerBuild {
   readonly id: string
-  readonly invoices: string[] = []
-  readonly invoiceAt = new Map<string, number>()
-  /** Global (customer, invoice) serial of each local invoice, for the duplicate table. */
-  readonly invoiceSerial: number[] = []
+  /** Its number in the builder's tables (SpendTable, InvoicePairs, DayIndex). */
+  readonly index: number
   readonly splitKeys: number[] = []
-  /** Calendar day -> index in the builder's DayStore. */
-  readonly days = new Map<number, number>()
-  readonly spend = new SpendSums()
   lastInvoiceNo: string | null = null
+  /** The last invoice's index among the customer's and its pair (InvoicePairs). */
   lastInvoice = -1
+  lastPair = -1
   /** A row may duplicate one of an earlier block of its invoice (dedupe.ts): never trust the partial. */
   rebuild = false
-  constructor(id: string) {
+  constructor(id: string, index: number) {
     this.id = id
+    this.index = index
   }
 }
 
@@ -63,14 +64,6 @@ function pairAdd(pairs: number[], key: number, n: number): void {
 }
 
 /**
- * A copy of `s` that shares no memory with the parser's chunk: a substring of a large chunk keeps
- * the whole chunk alive (V8 sliced strings), and the builder keeps each distinct string.
- */
-function own(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
-}
-
-/**
  * Push raw rows of one dataset in file order, then `finish()` or `encode()`. With `range`, only
  * customers whose hash is in it are aggregated (and guest rows only when range.lo = 0); the row
  * sequence numbers still count every pushed row, so ranges of one dataset agree on file order.
@@ -85,6 +78,9 @@ export class AggregateBuilder {
   private lastCustomerId: string | null = null
   private lastCustomer: CustomerBuild | null = null
   private readonly store = new DayStore()
+  private readonly spend = new SpendTable()
+  private readonly pairs = new InvoicePairs()
+  private readonly dayIndex = new DayIndex()
   /** The customer-day rows go to, and its index in `store` (-1: none). */
   private readonly open = new DayBuild()
   private openCustomer: CustomerBuild | null = null
@@ -100,7 +96,6 @@ export class AggregateBuilder {
   private readonly upper: string[] = []
   private readonly countryAt = new Map<string, number>()
   private readonly countries: string[] = []
-  private invoiceSerials = 0
   private readonly duplicates: DuplicateKeys
 
   // Calendar cache (rows of an invoice share their timestamp).
@@ -159,7 +154,7 @@ export class AggregateBuilder {
     const product = this.productOf(tx.stockCode)
     const desc = this.descriptionOf(description)
     const dk = this.duplicates
-    const firstDay = dk.firstOccurrence(c.invoiceSerial[invoice]!, product, desc, tx.quantity, dayNo)
+    const firstDay = dk.firstOccurrence(c.lastPair, product, desc, tx.quantity, dayNo)
     if (firstDay === null) {
       // Maybe a duplicate of a row in an earlier block of the invoice: kept here, and the
       // customer's partial is rebuilt from its rows at every merge (merge.ts needsRebuild).
@@ -204,13 +199,16 @@ export class AggregateBuilder {
     const guestDays: number[] = []
     for (const day of [...this.guestDays.keys()].sort((a, b) => a - b)) guestDays.push(day, this.guestDays.get(day)!)
     const store = this.store
+    const spend = this.spend
+    const pairs = this.pairs
+    const dayIndex = this.dayIndex
     const all = this.customers
     function* customers(): Generator<CustomerPartial> {
       for (const id of ids) {
         const c = all.get(id)!
-        const days = [...c.days.values()].sort((a, b) => store.dayOf(a) - store.dayOf(b)).map((k) => store.partial(k, multi))
-        const exact = c.spend.result(days)
-        yield { customerId: id, invoices: c.invoices, splitKeys: normalizeSplits(c.splitKeys), ...(c.rebuild && { rebuild: true as const }), days, ...(exact && { exact }), dictionary }
+        const days = dayIndex.indexesOf(c.index).sort((a, b) => store.dayOf(a) - store.dayOf(b)).map((k) => store.partial(k, multi))
+        const exact = spend.result(c.index, days)
+        yield { customerId: id, invoices: pairs.invoicesOf(c.index), splitKeys: normalizeSplits(c.splitKeys), ...(c.rebuild && { rebuild: true as const }), days, ...(exact && { exact }), dictionary }
       }
     }
     return { header: { rowsPushed: this.seq, range: this.range, guestDays, dictionary }, count: ids.length, customers: customers() }
@@ -221,7 +219,8 @@ export class AggregateBuilder {
     if (id === this.lastCustomerId) return this.lastCustomer
     let c = this.customers.get(id) ?? null
     if (c === null && (this.full || (!this.skipped.has(id) && inRange(id, this.range)))) {
-      c = new CustomerBuild(own(id))
+      c = new CustomerBuild(own(id), this.spend.addCustomer())
+      this.pairs.addCustomer(c.index)
       this.customers.set(c.id, c)
     } else if (c === null) this.skipped.add(id)
     this.lastCustomerId = id
@@ -234,10 +233,10 @@ export class AggregateBuilder {
     const d = this.open
     if (this.openCustomer === c && d.day === dayNo) return d
     this.closeDay()
-    let k = c.days.get(dayNo)
-    if (k === undefined) {
+    let k = this.dayIndex.get(c.index, dayNo)
+    if (k < 0) {
       k = this.store.add()
-      c.days.set(dayNo, k)
+      this.dayIndex.add(c.index, dayNo, k)
       d.reset(dayNo)
     } else this.store.load(k, d)
     this.openCustomer = c
@@ -252,19 +251,14 @@ export class AggregateBuilder {
     this.openCustomer = null
   }
 
+  /** The row's invoice: its index among the customer's; its pair is then `c.lastPair`. */
   private invoiceOf(c: CustomerBuild, invoiceNo: string): number {
     if (invoiceNo === c.lastInvoiceNo) return c.lastInvoice
-    let invoice = c.invoiceAt.get(invoiceNo)
-    if (invoice === undefined) {
-      invoice = c.invoices.length
-      const no = own(invoiceNo)
-      c.invoiceAt.set(no, invoice)
-      c.invoices.push(no)
-      c.invoiceSerial.push(this.invoiceSerials++)
-    }
+    const pair = this.pairs.pairOf(c.index, invoiceNo)
     c.lastInvoiceNo = invoiceNo
-    c.lastInvoice = invoice
-    return invoice
+    c.lastInvoice = this.pairs.localOf(pair)
+    c.lastPair = pair
+    return c.lastInvoice
   }
 
   private descriptionOf(description: string): number {
@@ -311,7 +305,7 @@ export class AggregateBuilder {
       d.purchaseComp = scratch.c
       d.purchaseValue += spend
     }
-    this.openCustomer!.spend.add(d.day, spend, cancelled)
+    this.spend.add(this.openCustomer!.index, d.day, spend, cancelled)
     // Rows of the product's first variant are implied (its cleaned rows minus the others).
     const variant = this.variantOf(product, desc)
     if (variant !== 0) {

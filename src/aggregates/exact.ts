@@ -9,59 +9,121 @@ import { monthIndexOfDay } from '../pipeline/calendar.ts'
 import type { DayPartial, ExactSpend } from './types.ts'
 
 /** One Neumaier step on a [sum, compensation] pair at `i`, as CustomerAccumulator does it. */
-function add(pair: number[], i: number, x: number): void {
+function add(pair: Float64Array | number[], i: number, x: number): void {
   const s = pair[i]!
   const t = s + x
   pair[i + 1]! += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s
   pair[i] = t
 }
 
-/** The row sums of one customer: net, purchases, and per month (in order of first appearance). */
-export class SpendSums {
-  private readonly sums = [0, 0, 0, 0]
-  private readonly monthKeys: number[] = []
-  private readonly months: number[] = []
-  private lastDay = Number.NaN
-  private lastMonth = 0
+/**
+ * The row sums of every customer of one build: net, purchases, and per month. In typed columns
+ * indexed by the customer's number, not one object per customer: at ten times the UCI file the
+ * per-customer objects and their small arrays took 23 MB of the upload thread's heap, the columns
+ * take 4 (docs/benchmarks.md, "Upload thread memory").
+ */
+export class SpendTable {
+  /** Per customer c at 4c: net sum, its compensation, purchase sum, its compensation. */
+  private sums = new Float64Array(4 * 1024)
+  /** Per customer: its first month entry (-1: none), the last day seen (NaN: none) and that day's entry. */
+  private head = new Int32Array(1024)
+  private lastDay = new Float64Array(1024)
+  private lastEntry = new Int32Array(1024)
+  private customers = 0
+  /** Month entries, linked per customer: month index, next entry (-1: none); sum and compensation at 2e. */
+  private keys = new Int32Array(1024)
+  private next = new Int32Array(1024)
+  private months = new Float64Array(2 * 1024)
+  private entries = 0
 
-  /** One cleaned row of the customer, in file order. */
-  add(day: number, spend: number, cancelled: boolean): void {
-    add(this.sums, 0, spend)
-    if (!cancelled) add(this.sums, 2, spend)
-    if (day !== this.lastDay) {
-      this.lastDay = day
-      const key = monthIndexOfDay(day)
-      let m = this.monthKeys.indexOf(key)
-      if (m < 0) {
-        m = this.monthKeys.length
-        this.monthKeys.push(key)
-        this.months.push(0, 0)
-      }
-      this.lastMonth = m
+  /** A new customer's number. */
+  addCustomer(): number {
+    const c = this.customers++
+    if (c === this.head.length) {
+      this.sums = grownF64(this.sums, 8 * c)
+      this.head = grownI32(this.head, 2 * c)
+      this.lastDay = grownF64(this.lastDay, 2 * c)
+      this.lastEntry = grownI32(this.lastEntry, 2 * c)
     }
-    add(this.months, 2 * this.lastMonth, spend)
+    this.head[c] = -1
+    this.lastDay[c] = Number.NaN
+    return c
   }
 
-  /** The row sums, or undefined when the merge's sums over `days` (ascending) give the same doubles. */
-  result(days: readonly DayPartial[]): ExactSpend | undefined {
+  /** One cleaned row of customer `c`, in file order. */
+  add(c: number, day: number, spend: number, cancelled: boolean): void {
+    const sums = this.sums
+    add(sums, 4 * c, spend)
+    if (!cancelled) add(sums, 4 * c + 2, spend)
+    if (day !== this.lastDay[c]) {
+      this.lastDay[c] = day
+      this.lastEntry[c] = this.entryOf(c, monthIndexOfDay(day))
+    }
+    add(this.months, 2 * this.lastEntry[c]!, spend)
+  }
+
+  /** Customer `c`'s row sums, or undefined when the merge's sums over `days` (ascending) give the same doubles. */
+  result(c: number, days: readonly DayPartial[]): ExactSpend | undefined {
+    const own: number[] = []
+    for (let e = this.head[c]!; e >= 0; e = this.next[e]!) own.push(e)
+    const keys = this.keys
+    own.sort((a, b) => keys[a]! - keys[b]!)
     const byDays = [0, 0, 0, 0]
-    const months: number[] = new Array(this.months.length).fill(0)
+    const byMonth = new Float64Array(2 * own.length)
+    const slot = (key: number) => own.findIndex((e) => keys[e] === key)
     for (const d of days) {
       if (d.lines === 0) continue
       add(byDays, 0, d.netSpend)
       if (d.purchaseLines > 0) add(byDays, 2, d.purchaseSpend)
-      add(months, 2 * this.monthKeys.indexOf(monthIndexOfDay(d.day)), d.netSpend)
+      add(byMonth, 2 * slot(monthIndexOfDay(d.day)), d.netSpend)
     }
-    const exact: ExactSpend = { net: this.sums[0]! + this.sums[1]!, purchase: this.sums[2]! + this.sums[3]!, months: [] }
+    const s = this.sums
+    const exact: ExactSpend = { net: s[4 * c]! + s[4 * c + 1]!, purchase: s[4 * c + 2]! + s[4 * c + 3]!, months: [] }
     let same = Object.is(exact.net, byDays[0]! + byDays[1]!) && Object.is(exact.purchase, byDays[2]! + byDays[3]!)
-    const order = this.monthKeys.map((_, m) => m).sort((a, b) => this.monthKeys[a]! - this.monthKeys[b]!)
-    for (const m of order) {
-      const value = this.months[2 * m]! + this.months[2 * m + 1]!
-      exact.months.push(this.monthKeys[m]!, value)
-      if (!Object.is(value, months[2 * m]! + months[2 * m + 1]!)) same = false
+    for (const [m, e] of own.entries()) {
+      const value = this.months[2 * e]! + this.months[2 * e + 1]!
+      exact.months.push(keys[e]!, value)
+      if (!Object.is(value, byMonth[2 * m]! + byMonth[2 * m + 1]!)) same = false
     }
     return same ? undefined : exact
   }
+
+  /** Bytes of the columns (benchmarks). */
+  bytes(): number {
+    return this.sums.byteLength + this.head.byteLength + this.lastDay.byteLength + this.lastEntry.byteLength + this.keys.byteLength + this.next.byteLength + this.months.byteLength
+  }
+
+  /** Customer `c`'s entry of month `key`, appended at the end of its list when new. */
+  private entryOf(c: number, key: number): number {
+    let last = -1
+    for (let e = this.head[c]!; e >= 0; e = this.next[e]!) {
+      if (this.keys[e] === key) return e
+      last = e
+    }
+    const e = this.entries++
+    if (e === this.keys.length) {
+      this.keys = grownI32(this.keys, 2 * e)
+      this.next = grownI32(this.next, 2 * e)
+      this.months = grownF64(this.months, 4 * e)
+    }
+    this.keys[e] = key
+    this.next[e] = -1
+    if (last < 0) this.head[c] = e
+    else this.next[last] = e
+    return e
+  }
+}
+
+function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n)
+  b.set(a)
+  return b
+}
+
+function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n)
+  b.set(a)
+  return b
 }
 
 interface Out {
