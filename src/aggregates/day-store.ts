@@ -125,6 +125,7 @@ export class DayStore {
     const lists = d.lists()
     const segment: number[] = lists.map((l) => l.length)
     for (const l of lists) for (const v of l) segment.push(v)
+    shiftSeqs(segment, LISTS + d.hours.length + d.countries.length, d.invoices.length, d.products.length, -d.firstSeq)
     segLength![k] = segment.length
     address![k] = this.pool.store(segment, segment.length)
   }
@@ -148,6 +149,8 @@ export class DayStore {
       for (let i = 0; i < seg[j]!; i++) l.push(seg[at + i]!)
       at += seg[j]!
     })
+    shiftSeqs(d.invoices, 0, d.invoices.length, 0, d.firstSeq)
+    shiftSeqs(d.products, 0, 0, d.products.length, d.firstSeq)
     if (d.products.length > SCAN_PRODUCTS * 4) d.indexProducts()
   }
 
@@ -163,6 +166,8 @@ export class DayStore {
     const [hours, countries, invoices, products, extra, removed] = lists as [number[], number[], number[], number[], number[], number[]]
     const f = (j: number) => this.floats[j]!.data[k]!
     const n = (j: number) => this.ints[j]!.data[k]!
+    shiftSeqs(invoices, 0, invoices.length, 0, n(3))
+    shiftSeqs(products, 0, 0, products.length, n(3))
     const purchaseSpend = f(3) + f(4)
     return {
       ...(!Object.is(f(6), purchaseSpend) && { purchaseValue: f(6) }),
@@ -185,6 +190,17 @@ export class DayStore {
     for (const c of [...this.ints, ...this.floats]) n += c.data.byteLength
     return n
   }
+}
+
+/**
+ * Adds `by` to the row numbers of a day's lists laid out in `a` from `at`: the invoices' (triples
+ * [invoice, row, hour]) then the products' (quadruples [product, flags, row, rows]). A segment
+ * keeps them relative to the day's first cleaned row: a few bytes as varints instead of the four
+ * a row number of a large file takes (at x10: the pool 38 → 25 MB).
+ */
+function shiftSeqs(a: number[], at: number, invoices: number, products: number, by: number): void {
+  for (let i = at + 1; i < at + invoices; i += 3) a[i]! += by
+  for (let i = at + invoices + 2; i < at + invoices + products; i += 4) a[i]! += by
 }
 
 /**
