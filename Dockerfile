@@ -23,9 +23,9 @@ RUN apt-get update \
   && mkdir -p /data && chown node:node /data
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data \
-  # glibc's malloc: two arenas and a fixed trim threshold return freed memory to the system
-  # (the embedded database's idle RSS, docs/benchmarks.md "Embedded footprint").
-  MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072
+  # glibc's malloc: two arenas, a fixed trim threshold and a 64 KiB mmap threshold return freed
+  # memory to the system (src/process-settings.ts says why and what was measured).
+  MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=65536
 COPY package.json package-lock.json ./
 # No install scripts: postinstall's generation and bundling happened in the build stage.
 # --omit=optional too: prisma and typescript are optional peers of @prisma/client, which npm

@@ -64,7 +64,7 @@ run_image() { # $1 = label, rest: extra env
   local label=$1; shift
   echo "== runtime on $label, as $([ ${#run_as[@]} -gt 0 ] && echo nobody || id -un)"
   (cd "$app" && exec env -i PATH=/usr/bin:/bin HOME=/tmp NODE_ENV=production HOST=127.0.0.1 PORT="$port" DATA_DIR="$scratch/data" \
-    MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 LOG_LEVEL=info API_KEYS="admin:image-check-admin-key-0123456789,read:image-check-read-key-0123456789" "$@" \
+    MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=65536 LOG_LEVEL=info API_KEYS="admin:image-check-admin-key-0123456789,read:image-check-read-key-0123456789" "$@" \
     "${run_as[@]}" "$node_bin" --max-semi-space-size=4 src/server.ts) >"$scratch/$label.log" 2>&1 &
   server_pid=$!
   local ok=0

@@ -5,9 +5,13 @@
 /**
  * glibc's malloc: two arenas and a fixed trim threshold return what V8's compilers and the
  * upload's buffers freed (the embedded database's idle RSS, docs/benchmarks.md "Embedded
- * database footprint"). Read by glibc at process start, so they cannot be set from code.
+ * database footprint"). A 64 KiB mmap threshold (glibc's default is 128 KiB) gives the request
+ * body's 64 KiB chunks pages of their own, returned when freed: in the main arena they were
+ * interleaved with longer-lived allocations, and the server's peak over three x10 uploads rose
+ * with each (346 → 452 MiB; with the threshold 345, 345, 345: docs/benchmarks.md, "Upload thread
+ * memory"). Read by glibc at process start, so they cannot be set from code.
  */
-export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' }
+export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '65536' }
 
 /**
  * V8 in Node 24 lets the main thread's young generation grow to two 32 MiB semi-spaces under a
