@@ -173,7 +173,8 @@ export async function openPostgres(url: string): Promise<Database> {
 
 // ---------------------------------------------------------------- embedded PGlite
 
-// PGlite copies from an in-memory blob, so large loads go in slices of this size.
+// PGlite copies from an in-memory blob, so large loads go in slices of at least this size, each
+// ending where a chunk ends with a newline: a chunk may be part of a row (a long field in slices).
 const PGLITE_COPY_SLICE = 8 * 1024 * 1024
 
 function pgliteTx(tx: PGliteTx | PGlite): SqlTx {
@@ -197,12 +198,14 @@ function pgliteTx(tx: PGliteTx | PGlite): SqlTx {
       for await (const chunk of csv) {
         parts.push(chunk)
         size += chunk.length
-        if (size >= PGLITE_COPY_SLICE) await flush()
+        if (size >= PGLITE_COPY_SLICE && endsRow(chunk)) await flush()
       }
       await flush()
     },
   }
 }
+
+const endsRow = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunk.endsWith('\n') : chunk[chunk.length - 1] === 0x0a)
 
 /** Runs initdb for a new data directory in a thread of its own (src/db/pglite-init.ts). */
 async function initPgliteInThread(dir: string, startParams: string[]): Promise<void> {
