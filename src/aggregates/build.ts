@@ -189,7 +189,9 @@ export class AggregateBuilder {
   /** The aggregate's bytes (codec.ts), customer by customer from the compact state. */
   encode(): Uint8Array {
     const { header, customers, count } = this.parts()
-    return encodeAggregateFrom(header, count, customers)
+    // The aggregate is the pool's segments re-encoded, plus ids and invoice numbers: 1.07-1.11x
+    // the bytes stored in the pool (the full file and x10).
+    return encodeAggregateFrom(header, count, customers, 1.2 * this.store.pool.storedBytes() + (1 << 16))
   }
 
   private parts(): { header: Omit<DatasetAggregate, 'customers'>; count: number; customers: Iterable<CustomerPartial> } {
