@@ -122,7 +122,7 @@ export class AggregateBuilder {
 
   /** Bytes of build state outside the JS heap (typed arrays). */
   stateBytes(): number {
-    return this.store.bytes() + this.duplicates.bytes()
+    return this.store.bytes() + this.duplicates.bytes() + this.pairs.bytes() + this.dayIndex.bytes() + this.spend.bytes()
   }
 
   /** Rule 2's share of `stateBytes` and its counts (benchmarks, tests). */

@@ -2,17 +2,19 @@
 // arrays, and each customer's days as a linked list, instead of a Map per customer (11 MB of the
 // upload thread's heap at ten times the UCI file, 192,960 customer-days: docs/benchmarks.md,
 // "Upload thread memory"). Indexes are the DayStore's, 0, 1, ... in turn.
+import { grow } from '../pipeline/growable.ts'
+
 const EMPTY = -1
 
 export class DayIndex {
   /** Slots: the day-store index there, or EMPTY. Capacity a power of two, at most half full. */
-  private slots = new Int32Array(1024).fill(EMPTY)
+  private slots: Int32Array = new Int32Array(1024).fill(EMPTY)
   /** Per index: its customer, its day, the customer's next index. */
-  private customer = new Int32Array(1024)
-  private day = new Int32Array(1024)
-  private next = new Int32Array(1024)
+  private customer: Int32Array = new Int32Array(1024)
+  private day: Int32Array = new Int32Array(1024)
+  private next: Int32Array = new Int32Array(1024)
   /** Per customer: its last index added (EMPTY: none). */
-  private head = new Int32Array(256).fill(EMPTY)
+  private head: Int32Array = new Int32Array(256).fill(EMPTY)
   private size = 0
 
   /** The index of (customer `c`, day `day`), or EMPTY. */
@@ -28,9 +30,9 @@ export class DayIndex {
   add(c: number, day: number, k: number): void {
     if (k !== this.size) throw new Error(`DayIndex: index ${k} added, ${this.size} expected`)
     if (k === this.customer.length) {
-      this.customer = grown(this.customer, 2 * k)
-      this.day = grown(this.day, 2 * k)
-      this.next = grown(this.next, 2 * k)
+      this.customer = grow(this.customer, 2 * k)
+      this.day = grow(this.day, 2 * k)
+      this.next = grow(this.next, 2 * k)
     }
     if (c >= this.head.length) {
       const head = new Int32Array(Math.max(2 * this.head.length, c + 1)).fill(EMPTY)
@@ -80,10 +82,4 @@ function hash(c: number, day: number): number {
   h ^= h >>> 13
   h = Math.imul(h, 0xc2b2ae35)
   return (h ^ (h >>> 16)) >>> 0
-}
-
-function grown(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n)
-  b.set(a)
-  return b
 }

@@ -6,6 +6,7 @@
 // too, and a customer whose row sums differ from the day sums keeps them (`CustomerPartial.exact`):
 // a merge that takes every cleaned day of the customer from one partial uses them (merger.ts).
 import { monthIndexOfDay } from '../pipeline/calendar.ts'
+import { grow, growF64 } from '../pipeline/growable.ts'
 import type { DayPartial, ExactSpend } from './types.ts'
 
 /** One Neumaier step on a [sum, compensation] pair at `i`, as CustomerAccumulator does it. */
@@ -24,26 +25,26 @@ function add(pair: Float64Array | number[], i: number, x: number): void {
  */
 export class SpendTable {
   /** Per customer c at 4c: net sum, its compensation, purchase sum, its compensation. */
-  private sums = new Float64Array(4 * 1024)
+  private sums: Float64Array = new Float64Array(4 * 1024)
   /** Per customer: its first month entry (-1: none), the last day seen (NaN: none) and that day's entry. */
-  private head = new Int32Array(1024)
-  private lastDay = new Float64Array(1024)
-  private lastEntry = new Int32Array(1024)
+  private head: Int32Array = new Int32Array(1024)
+  private lastDay: Float64Array = new Float64Array(1024)
+  private lastEntry: Int32Array = new Int32Array(1024)
   private customers = 0
   /** Month entries, linked per customer: month index, next entry (-1: none); sum and compensation at 2e. */
-  private keys = new Int32Array(1024)
-  private next = new Int32Array(1024)
-  private months = new Float64Array(2 * 1024)
+  private keys: Int32Array = new Int32Array(1024)
+  private next: Int32Array = new Int32Array(1024)
+  private months: Float64Array = new Float64Array(2 * 1024)
   private entries = 0
 
   /** A new customer's number. */
   addCustomer(): number {
     const c = this.customers++
     if (c === this.head.length) {
-      this.sums = grownF64(this.sums, 8 * c)
-      this.head = grownI32(this.head, 2 * c)
-      this.lastDay = grownF64(this.lastDay, 2 * c)
-      this.lastEntry = grownI32(this.lastEntry, 2 * c)
+      this.sums = growF64(this.sums, 8 * c)
+      this.head = grow(this.head, 2 * c)
+      this.lastDay = growF64(this.lastDay, 2 * c)
+      this.lastEntry = grow(this.lastEntry, 2 * c)
     }
     this.head[c] = -1
     this.lastDay[c] = Number.NaN
@@ -102,9 +103,9 @@ export class SpendTable {
     }
     const e = this.entries++
     if (e === this.keys.length) {
-      this.keys = grownI32(this.keys, 2 * e)
-      this.next = grownI32(this.next, 2 * e)
-      this.months = grownF64(this.months, 4 * e)
+      this.keys = grow(this.keys, 2 * e)
+      this.next = grow(this.next, 2 * e)
+      this.months = growF64(this.months, 4 * e)
     }
     this.keys[e] = key
     this.next[e] = -1
@@ -112,18 +113,6 @@ export class SpendTable {
     else this.next[last] = e
     return e
   }
-}
-
-function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n)
-  b.set(a)
-  return b
-}
-
-function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n)
-  b.set(a)
-  return b
 }
 
 interface Out {

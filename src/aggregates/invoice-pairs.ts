@@ -6,6 +6,7 @@
 // times the UCI file (43,720 customers, 221,900 pairs) those took 33 MB of the upload thread's
 // heap (docs/benchmarks.md, "Upload thread memory"). An invoice number normally belongs to one
 // customer; the rare one shared by several is a chain of pairs from its first.
+import { grow } from '../pipeline/growable.ts'
 import { own } from './own.ts'
 
 const NONE = -1
@@ -15,14 +16,14 @@ export class InvoicePairs {
   private readonly first = new Map<string, number>()
   private readonly names: string[] = []
   /** Per pair: its customer, its index among the customer's invoices, the next pair of the same number, the customer's next pair. */
-  private customer = new Int32Array(1024)
-  private local = new Int32Array(1024)
-  private same = new Int32Array(1024)
-  private next = new Int32Array(1024)
+  private customer: Int32Array = new Int32Array(1024)
+  private local: Int32Array = new Int32Array(1024)
+  private same: Int32Array = new Int32Array(1024)
+  private next: Int32Array = new Int32Array(1024)
   /** Per customer: its first and last pair and how many it has. */
-  private head = new Int32Array(256)
-  private tail = new Int32Array(256)
-  private count = new Int32Array(256)
+  private head: Int32Array = new Int32Array(256)
+  private tail: Int32Array = new Int32Array(256)
+  private count: Int32Array = new Int32Array(256)
 
   get size(): number {
     return this.names.length
@@ -31,9 +32,9 @@ export class InvoicePairs {
   /** Customer number `c` (0, 1, ... in turn) starts with no invoices. */
   addCustomer(c: number): void {
     if (c >= this.head.length) {
-      this.head = grown(this.head, 2 * c)
-      this.tail = grown(this.tail, 2 * c)
-      this.count = grown(this.count, 2 * c)
+      this.head = grow(this.head, 2 * c)
+      this.tail = grow(this.tail, 2 * c)
+      this.count = grow(this.count, 2 * c)
     }
     this.head[c] = NONE
     this.tail[c] = NONE
@@ -46,10 +47,10 @@ export class InvoicePairs {
     if (first !== undefined) for (let p = first; p !== NONE; p = this.same[p]!) if (this.customer[p] === c) return p
     const p = this.names.length
     if (p === this.customer.length) {
-      this.customer = grown(this.customer, 2 * p)
-      this.local = grown(this.local, 2 * p)
-      this.same = grown(this.same, 2 * p)
-      this.next = grown(this.next, 2 * p)
+      this.customer = grow(this.customer, 2 * p)
+      this.local = grow(this.local, 2 * p)
+      this.same = grow(this.same, 2 * p)
+      this.next = grow(this.next, 2 * p)
     }
     if (first === undefined) {
       const name = own(no)
@@ -86,10 +87,4 @@ export class InvoicePairs {
   bytes(): number {
     return 4 * (this.customer.length * 4 + this.head.length * 3)
   }
-}
-
-function grown(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n)
-  b.set(a)
-  return b
 }

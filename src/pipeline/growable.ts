@@ -32,5 +32,12 @@ export function grow(a: Int32Array, n: number): Int32Array {
   return next
 }
 
+/** The same for a Float64Array. */
+export function growF64(a: Float64Array, n: number): Float64Array {
+  const next = new Float64Array(Math.max(n, a.length * 2))
+  next.set(a)
+  return next
+}
+
 export const newF64 = (n: number): Float64Array => new Float64Array(n)
 export const newI32 = (n: number): Int32Array => new Int32Array(n)
