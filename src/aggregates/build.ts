@@ -7,8 +7,9 @@
 // block and a Bloom filter for the earlier ones (dedupe.ts), each customer's invoices, days and
 // spend sums in builder-wide typed tables (invoice-pairs.ts, day-index.ts, exact.ts); what stays
 // on the JS heap is one small record per customer (its id, its number in those tables, the last
-// invoice seen), the invoice numbers and the dataset's dictionaries. `encode()` writes the aggregate customer by customer from that state,
-// so the whole aggregate never exists as JS objects in the upload's thread.
+// invoice seen), the invoice numbers and the dataset's dictionaries. `encode()` writes the
+// aggregate customer by customer from that state, so the whole aggregate never exists as JS
+// objects in the upload's thread.
 import { dayOf, hourOf } from '../pipeline/calendar.ts'
 import { isAnomalousStockCode, isCancellation, isExcludedDescription } from '../pipeline/clean.ts'
 import type { Transaction } from '../pipeline/types.ts'

@@ -21,7 +21,7 @@ function add(pair: Float64Array | number[], i: number, x: number): void {
  * The row sums of every customer of one build: net, purchases, and per month. In typed columns
  * indexed by the customer's number, not one object per customer: at ten times the UCI file the
  * per-customer objects and their small arrays took 23 MB of the upload thread's heap, the columns
- * take 4 (docs/benchmarks.md, "Upload thread memory").
+ * take 9.0 MiB (docs/benchmarks.md, "Upload thread memory").
  */
 export class SpendTable {
   /** Per customer c at 4c: net sum, its compensation, purchase sum, its compensation. */
@@ -65,13 +65,13 @@ export class SpendTable {
 
   /** Customer `c`'s row sums, or undefined when the merge's sums over `days` (ascending) give the same doubles. */
   result(c: number, days: readonly DayPartial[]): ExactSpend | undefined {
-    const own: number[] = []
-    for (let e = this.head[c]!; e >= 0; e = this.next[e]!) own.push(e)
+    const list: number[] = []
+    for (let e = this.head[c]!; e >= 0; e = this.next[e]!) list.push(e)
     const keys = this.keys
-    own.sort((a, b) => keys[a]! - keys[b]!)
+    list.sort((a, b) => keys[a]! - keys[b]!)
     const byDays = [0, 0, 0, 0]
-    const byMonth = new Float64Array(2 * own.length)
-    const slot = (key: number) => own.findIndex((e) => keys[e] === key)
+    const byMonth = new Float64Array(2 * list.length)
+    const slot = (key: number) => list.findIndex((e) => keys[e] === key)
     for (const d of days) {
       if (d.lines === 0) continue
       add(byDays, 0, d.netSpend)
@@ -81,7 +81,7 @@ export class SpendTable {
     const s = this.sums
     const exact: ExactSpend = { net: s[4 * c]! + s[4 * c + 1]!, purchase: s[4 * c + 2]! + s[4 * c + 3]!, months: [] }
     let same = Object.is(exact.net, byDays[0]! + byDays[1]!) && Object.is(exact.purchase, byDays[2]! + byDays[3]!)
-    for (const [m, e] of own.entries()) {
+    for (const [m, e] of list.entries()) {
       const value = this.months[2 * e]! + this.months[2 * e + 1]!
       exact.months.push(keys[e]!, value)
       if (!Object.is(value, byMonth[2 * m]! + byMonth[2 * m + 1]!)) same = false

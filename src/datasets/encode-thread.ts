@@ -11,7 +11,8 @@
 // for the next one; after a large one, or one that hit a limit, it ends and takes its typed
 // arrays with it (an idle thread does not collect its garbage). Its heap's pages stay in the
 // process, and the next thread's heap reuses them (measured with /proc/<pid>/smaps: the 256 KiB
-// pages after one x10 upload 96 MiB, after a second 99). Threads for concurrent jobs end when done.
+// pages after one x10 upload 96 MiB, after a second 99). Threads for concurrent jobs end when
+// done.
 // The input goes to the thread in chunks, at most INPUT_WINDOW ahead of its reader (one job on
 // its thread: job-on-thread.ts); an upload's CSV chunks come back at most CSV_WINDOW ahead of the
 // COPY. When an upload stops early the request body is left as it is, never destroyed: the
@@ -27,11 +28,12 @@ import type { ThreadJob } from './thread-protocol.ts'
 
 /**
  * Heap of an upload thread. The young generation: 24 MB instead of V8's 48 kept the server under
- * 300 MiB for the full file, for ~20 % more time on the 10x file (docs/benchmarks.md); 12
- * (one in-process run at x10) saved no RSS and took 40 % longer. The rest grows with the file's customers and days
- * (the aggregate builder's state: docs/benchmarks.md, "Upload thread memory"). The old
- * generation is a safety cap: the x10 file's upload ends with ~40 MB of live heap, and a 64 MB
- * cap ran out of memory on the full file now and then (before the builder's tables); 128 costs no RSS.
+ * 300 MiB for the full file, for ~20 % more time on the 10x file (docs/benchmarks.md); 12 (one
+ * in-process run at x10) saved no RSS and took 40 % longer. The rest grows with the file's
+ * customers and days (the aggregate builder's state: docs/benchmarks.md, "Upload thread
+ * memory"). The old generation is a safety cap: the x10 file's upload ends with ~40 MB of live
+ * heap, and a 64 MB cap ran out of memory on the full file now and then (before the builder's
+ * tables); 128 costs no RSS.
  */
 export const THREAD_OLD_HEAP_MB = 128
 export const THREAD_YOUNG_HEAP_MB = 24
